@@ -1,0 +1,27 @@
+GO ?= go
+# Short or full benchmark runs: make bench BENCHTIME=2s COUNT=10
+BENCHTIME ?= 300ms
+COUNT ?= 1
+
+.PHONY: demo test servers bench lint
+
+## demo: run examples/quickstart on the memory store (no server needed)
+demo:
+	$(GO) run ./examples/quickstart
+
+## servers: install redis-server and memcached if they are missing
+servers:
+	@./scripts/ensure-servers.sh
+
+## test: install what the tests need, then run every test with the race detector
+test: servers
+	$(GO) test -race -count=1 ./...
+
+## bench: run the library's benchmarks
+bench: servers
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./...
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...

@@ -1,0 +1,77 @@
+package cache
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Options configure a Cache. The zero value is a valid configuration: no
+// namespace, the default key function, no expiry, no hooks, and no
+// serializer (values kept as they are on the memory store, JSON on byte
+// stores).
+type Options[K comparable, V any] struct {
+	// Serializer turns values into bytes. nil: a store that can hold Go
+	// values (cache.ValueStore, the memory store) keeps them as they are;
+	// other stores use JSON.
+	Serializer Serializer[V]
+	// Namespace prefixes every key of this cache as Namespace + ":" + key,
+	// and bounds Clear. "" for none. It may not contain ':', the separator,
+	// so that every store can tell where a namespace ends.
+	Namespace string
+	// KeyFunc turns a key into its string form. nil: strings as they are,
+	// integers in decimal, fmt.Stringer's String, anything else fmt.Sprint.
+	KeyFunc func(K) string
+	// TTL is the default expiry of writes; 0 means never expire. TTL(d) on a
+	// single write overrides it.
+	TTL time.Duration
+	// Hooks observe every operation (see Hook). A cache without hooks pays
+	// nothing for them.
+	Hooks []Hook
+}
+
+func (o *Options[K, V]) validate() error {
+	if strings.Contains(o.Namespace, ":") {
+		return fmt.Errorf("%w: namespace %q contains ':'", ErrInvalidKey, o.Namespace)
+	}
+	if o.TTL < 0 {
+		return fmt.Errorf("%w: default TTL %v is negative", ErrInvalidTTL, o.TTL)
+	}
+	return nil
+}
+
+// WriteOption adjusts one write: Set, MultiSet, Add, and
+// lock.Optimistic.CAS.
+type WriteOption interface {
+	apply(*writeOptions)
+}
+
+type writeOptions struct {
+	ttl    time.Duration
+	hasTTL bool
+}
+
+type ttlOption time.Duration
+
+func (o ttlOption) apply(w *writeOptions) { w.ttl, w.hasTTL = time.Duration(o), true }
+
+// TTL sets the expiry of one write; 0 means never expire. Without it a write
+// uses Options.TTL. A negative d makes the write fail with ErrInvalidTTL.
+func TTL(d time.Duration) WriteOption { return ttlOption(d) }
+
+// ttlOf returns the expiry of a write with the given options.
+func (c *Cache[K, V]) ttlOf(opts []WriteOption) (time.Duration, error) {
+	if len(opts) == 0 {
+		return c.ttl, nil
+	}
+	w := writeOptions{ttl: c.ttl}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&w)
+		}
+	}
+	if w.ttl < 0 {
+		return 0, fmt.Errorf("%w: %v is negative", ErrInvalidTTL, w.ttl)
+	}
+	return w.ttl, nil
+}

@@ -1,0 +1,195 @@
+package memory
+
+import (
+	"context"
+	"hash/maphash"
+	"math"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+// Store is an in-process cache.Store and cache.ValueStore. It is safe for
+// concurrent use. Create it with New and stop its background sweep with
+// Close.
+//
+// Every method first checks its context and returns ctx.Err() unchanged if
+// the context is done, then returns cache.ErrClosed if the store is closed;
+// either way it changes nothing. Misses, failed adds and failed compares are
+// results, not errors.
+type Store struct {
+	shards []shard
+	mask   uint64 // len(shards) - 1
+	seed   maphash.Seed
+
+	clock func() time.Time // Options.Clock; nil for the real clock
+	base  time.Time        // clock reading at New; now() counts from it
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	stop      chan struct{} // closed by Close to stop the sweep
+	done      chan struct{} // closed by the sweep goroutine when it returns; nil without one
+
+	onSweep func() // test hook: called after each background sweep
+}
+
+// Compile-time checks that Store implements both store contracts.
+var (
+	_ cache.Store      = (*Store)(nil)
+	_ cache.ValueStore = (*Store)(nil)
+)
+
+// sweepBudget is how many expired entries a sweep removes from a shard
+// before it lets other goroutines take the shard's lock.
+const sweepBudget = 256
+
+// New returns an empty store configured by opts and, unless
+// opts.CleanupInterval is negative, starts its sweep goroutine. Call Close
+// to stop it.
+func New(opts Options) *Store {
+	return newStore(opts, nil)
+}
+
+// newStore is New with a hook called after every background sweep.
+func newStore(opts Options, onSweep func()) *Store {
+	c := opts.config()
+	s := &Store{
+		shards:  make([]shard, c.shards),
+		mask:    uint64(c.shards - 1),
+		seed:    maphash.MakeSeed(),
+		clock:   opts.Clock,
+		stop:    make(chan struct{}),
+		onSweep: onSweep,
+	}
+	s.base = c.clock()
+	idBits := uint(bits.TrailingZeros(uint(c.shards)))
+	for i := range s.shards {
+		capacity := 0
+		if c.maxEntries > 0 {
+			// Spread the remainder so that the shares add up to maxEntries.
+			capacity = c.maxEntries / c.shards
+			if i < c.maxEntries%c.shards {
+				capacity++
+			}
+		}
+		s.shards[i].init(uint64(i), idBits, capacity)
+	}
+	if c.interval > 0 {
+		s.done = make(chan struct{})
+		go s.sweepLoop(c.interval)
+	}
+	return s
+}
+
+// Close stops the background sweep, waits for it to return and drops every
+// entry. Every later operation returns cache.ErrClosed. Close is
+// idempotent and always returns nil.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		close(s.stop)
+		if s.done != nil {
+			<-s.done
+		}
+		for i := range s.shards {
+			sh := &s.shards[i]
+			sh.mu.Lock()
+			sh.reset()
+			sh.mu.Unlock()
+		}
+	})
+	return nil
+}
+
+// Len returns the number of entries held, counting expired entries that
+// have not been removed yet.
+func (s *Store) Len() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		n += len(sh.m)
+		sh.mu.RUnlock()
+	}
+	return n
+}
+
+// sweepLoop removes expired entries every interval until Close.
+func (s *Store) sweepLoop(interval time.Duration) {
+	defer close(s.done)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.sweep()
+			if s.onSweep != nil {
+				s.onSweep()
+			}
+		}
+	}
+}
+
+// sweep removes every entry that has expired, shard by shard, releasing
+// each shard's lock every sweepBudget entries.
+func (s *Store) sweep() {
+	now := s.now()
+	for i := range s.shards {
+		sh := &s.shards[i]
+		for more := true; more; {
+			if s.closed.Load() {
+				return
+			}
+			sh.mu.Lock()
+			more = sh.removeExpired(now, sweepBudget)
+			sh.mu.Unlock()
+		}
+	}
+}
+
+// begin is the common entry check of every operation.
+func (s *Store) begin(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closed.Load() {
+		return cache.ErrClosed
+	}
+	return nil
+}
+
+// shard returns the shard of key and the key's hash.
+func (s *Store) shard(key string) (*shard, uint64) {
+	h := maphash.String(s.seed, key)
+	return &s.shards[h&s.mask], h
+}
+
+// now returns the current time of the store's clock in nanoseconds since
+// New. On the real clock it reads only the monotonic clock (time.Since's
+// fast path), which costs half as much as time.Now.
+func (s *Store) now() int64 {
+	if s.clock == nil {
+		return int64(time.Since(s.base))
+	}
+	return int64(s.clock().Sub(s.base))
+}
+
+// expiresAt returns the expiry of an entry written at now with ttl: 0 (never)
+// for ttl <= 0, never 0 otherwise.
+func expiresAt(now int64, ttl time.Duration) int64 {
+	if ttl <= 0 {
+		return 0
+	}
+	if now > math.MaxInt64-int64(ttl) {
+		return math.MaxInt64
+	}
+	if e := now + int64(ttl); e != 0 {
+		return e
+	}
+	return 1
+}

@@ -1,0 +1,98 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+// This file holds the methods of cache.ValueStore. They store and return
+// Go values as they are: no copy, no encoding.
+
+// GetValue returns the value of key, exactly as stored, and whether it was
+// found. An entry written by the byte path is its []byte.
+func (s *Store) GetValue(ctx context.Context, key string) (any, bool, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, false, err
+	}
+	v, _, found := s.load(key, true)
+	return v, found, nil
+}
+
+// MultiGetValue returns one value and one found flag per key, in order.
+func (s *Store) MultiGetValue(ctx context.Context, keys []string) ([]any, []bool, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, nil, err
+	}
+	vals := make([]any, len(keys))
+	found := make([]bool, len(keys))
+	for i, key := range keys {
+		vals[i], _, found[i] = s.load(key, true)
+	}
+	return vals, found, nil
+}
+
+// SetValue stores val under key with ttl (<= 0: no expiry), replacing any
+// value and expiry.
+func (s *Store) SetValue(ctx context.Context, key string, val any, ttl time.Duration) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	s.put(key, val, ttl, false)
+	return nil
+}
+
+// MultiSetValue stores vals[i] under keys[i], all with ttl. keys and vals
+// must have the same length.
+func (s *Store) MultiSetValue(ctx context.Context, keys []string, vals []any, ttl time.Duration) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	if len(keys) != len(vals) {
+		return fmt.Errorf("memory: MultiSetValue of %d keys with %d values", len(keys), len(vals))
+	}
+	for i, key := range keys {
+		s.put(key, vals[i], ttl, false)
+	}
+	return nil
+}
+
+// AddValue stores val under key only if key is absent (or expired), and
+// reports whether it did.
+func (s *Store) AddValue(ctx context.Context, key string, val any, ttl time.Duration) (bool, error) {
+	if err := s.begin(ctx); err != nil {
+		return false, err
+	}
+	_, added := s.put(key, val, ttl, true)
+	return added, nil
+}
+
+// GetValueVersion returns the value of key, as GetValue does, with its
+// version: a uint64 in a cache.Version.
+func (s *Store) GetValueVersion(ctx context.Context, key string) (any, cache.Version, bool, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, nil, false, err
+	}
+	v, ver, found := s.load(key, true)
+	if !found {
+		return nil, nil, false, nil
+	}
+	return v, ver, true, nil
+}
+
+// CompareAndSwapValue stores val under key with ttl only if the key is
+// present, unexpired and still has the version ver, or unconditionally if
+// ver is nil. It returns the version of what it wrote and whether it
+// wrote. A version not returned by this store never matches.
+func (s *Store) CompareAndSwapValue(ctx context.Context, key string, ver cache.Version, val any, ttl time.Duration) (cache.Version, bool, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, false, err
+	}
+	newVer, ok := s.swap(key, ver, val, ttl)
+	if !ok {
+		return nil, false, nil
+	}
+	return newVer, true, nil
+}
