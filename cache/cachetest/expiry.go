@@ -1,0 +1,112 @@
+package cachetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+// runExpiry checks every expiry rule in one waiting window: it writes keys
+// with a short TTL (sub-second on stores with millisecond TTLs), writes a
+// probe last with the same TTL, waits until the probe is gone, and then
+// checks what each rule says should be left.
+func runExpiry(t *testing.T, h Harness) {
+	s := h.store(t)
+	ctx := t.Context()
+	short := 150 * time.Millisecond
+	if h.TTLResolution > 0 {
+		short = h.TTLResolution / 2 // the store must round up, never to "no expiry"
+	}
+	plain := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "plain"})
+	withDefault := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "default", TTL: short})
+	ttl := cache.TTL(short)
+
+	require.NoError(t, plain.Set(ctx, "ttl", 1, ttl))
+	require.NoError(t, withDefault.Set(ctx, "default", 1))
+	require.NoError(t, withDefault.Set(ctx, "override0", 1, cache.TTL(0)))
+	require.NoError(t, plain.Set(ctx, "replaced", 1, ttl))
+	require.NoError(t, plain.Set(ctx, "replaced", 2))
+	require.NoError(t, plain.Set(ctx, "expire", 1))
+	found, err := plain.Expire(ctx, "expire", short)
+	require.NoError(t, err)
+	assert.True(t, found, "Expire of a present key reports true")
+	require.NoError(t, plain.Set(ctx, "persist", 1, ttl))
+	found, err = plain.Expire(ctx, "persist", 0)
+	require.NoError(t, err)
+	assert.True(t, found, "Expire(0) of a present key reports true")
+	found, err = plain.Expire(ctx, "missing", short)
+	require.NoError(t, err)
+	assert.False(t, found, "Expire of a missing key reports false")
+	require.NoError(t, plain.Set(ctx, "incr", 1, ttl))
+	n, err := plain.Increment(ctx, "incr", 1)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, n)
+	require.NoError(t, plain.MultiSet(ctx, map[string]int{"multi1": 1, "multi2": 2}, ttl))
+	require.NoError(t, plain.Add(ctx, "add", 1, ttl))
+	_, swapped, err := plain.CompareAndSwap(ctx, "cas", nil, 1, ttl)
+	require.NoError(t, err)
+	assert.True(t, swapped)
+	written := time.Now() // before the write: the TTL runs from the server's write
+	require.NoError(t, plain.Set(ctx, "probe", 1, ttl))
+
+	expiring := []string{"ttl", "expire", "incr", "multi1", "multi2", "add", "cas", "probe"}
+	lasting := []string{"replaced", "persist"}
+	for _, k := range append(expiring, lasting...) {
+		ok, err := plain.Exists(ctx, k)
+		require.NoError(t, err)
+		assert.True(t, ok, "%q is present right after its write", k)
+	}
+
+	deadline := written.Add(short + h.TTLResolution + 3*time.Second)
+	for {
+		ok, err := plain.Exists(ctx, "probe")
+		require.NoError(t, err)
+		if !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a key with TTL %v still exists %v after its write", short, time.Since(written))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if h.TTLResolution == 0 {
+		assert.GreaterOrEqual(t, time.Since(written), short-short/10, "a key expired before its TTL")
+	}
+
+	for _, k := range expiring {
+		assertMissing(t, plain, k)
+		ok, err := plain.Exists(ctx, k)
+		require.NoError(t, err)
+		assert.False(t, ok, "Exists(%q) after expiry", k)
+	}
+	assertMissing(t, withDefault, "default")
+	assertValue(t, withDefault, "override0", 1)
+	assertValue(t, plain, "replaced", 2)
+	assertValue(t, plain, "persist", 1)
+
+	existed, err := plain.Delete(ctx, "ttl")
+	require.NoError(t, err)
+	assert.False(t, existed, "Delete of an expired key reports false")
+	found, err = plain.Expire(ctx, "ttl", time.Hour)
+	require.NoError(t, err)
+	assert.False(t, found, "Expire of an expired key reports false")
+	require.NoError(t, plain.Add(ctx, "add", 2), "Add succeeds once the key expired")
+	assertValue(t, plain, "add", 2)
+	n, err = plain.Increment(ctx, "incr", 5)
+	require.NoError(t, err)
+	assert.EqualValues(t, 5, n, "an expired counter starts again from zero")
+
+	t.Run("NegativeTTLIsRefused", func(t *testing.T) {
+		err := plain.Set(ctx, "neg", 1, cache.TTL(-time.Second))
+		assert.ErrorIs(t, err, cache.ErrInvalidTTL)
+		_, err = plain.Expire(ctx, "persist", -time.Second)
+		assert.ErrorIs(t, err, cache.ErrInvalidTTL)
+		_, err = cache.New[string, int](s, cache.Options[string, int]{TTL: -1})
+		assert.ErrorIs(t, err, cache.ErrInvalidTTL)
+		assertMissing(t, plain, "neg")
+	})
+}

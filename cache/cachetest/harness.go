@@ -1,0 +1,100 @@
+// Package cachetest is the conformance suite of cachekit: the behaviour that
+// every cache.Store must have, checked through cache.Cache and the locks.
+// The memory, Redis (standalone and Cluster) and memcached stores all run
+// it; run it on your own store with
+//
+//	func TestConformance(t *testing.T) {
+//		cachetest.Run(t, cachetest.Harness{
+//			New: func(t testing.TB) cache.Store { return mystore.New(...) },
+//		})
+//	}
+package cachetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+// Harness tells the suite how to make stores of the kind under test.
+type Harness struct {
+	// New returns a new store instance on the backend under test. The
+	// suite clears it (Clear with no namespace) before use and closes it
+	// when the test ends. Required.
+	New func(t testing.TB) cache.Store
+	// Shared reports whether two stores made by New share their data (two
+	// clients of one server). When it is false (the memory store) the
+	// tests that need several instances on one backend use a single
+	// instance instead.
+	Shared bool
+	// TTLResolution is the store's granularity of expiry: 0 for stores
+	// with millisecond TTLs, time.Second for memcached. Expiry tests wait
+	// accordingly.
+	TTLResolution time.Duration
+	// WriteRaw, if set, writes val under the backend key key with the
+	// backend's own client, bypassing the store, so the suite can plant
+	// foreign bytes. Tests that need it are skipped without it.
+	WriteRaw func(t testing.TB, key string, val []byte)
+	// WakeWithin is how promptly a Red lock waiter on another store
+	// instance must learn of a release: 100 ms on Redis, 500 ms on
+	// memcached. 0 means 500 ms.
+	WakeWithin time.Duration
+	// CompareBytes reports that the store's versions are the stored bytes
+	// (Redis), not a counter of writes: CompareAndSwap then cannot tell a
+	// value changed from A to B and back to A from one left alone, and the
+	// suite does not check that it can.
+	CompareBytes bool
+}
+
+func (h Harness) wakeWithin() time.Duration {
+	if h.WakeWithin > 0 {
+		return h.WakeWithin
+	}
+	return 500 * time.Millisecond
+}
+
+// store returns a new, empty store that is closed when t ends.
+func (h Harness) store(t testing.TB) cache.Store {
+	t.Helper()
+	s := h.New(t)
+	if err := s.Clear(t.Context(), ""); err != nil {
+		t.Fatalf("clearing a new store: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// stores returns n store instances on one backend: n distinct instances
+// when they share data, else the same instance n times.
+func (h Harness) stores(t testing.TB, n int) []cache.Store {
+	t.Helper()
+	first := h.store(t)
+	out := []cache.Store{first}
+	for len(out) < n {
+		if !h.Shared {
+			out = append(out, first)
+			continue
+		}
+		s := h.New(t)
+		t.Cleanup(func() { _ = s.Close() })
+		out = append(out, s)
+	}
+	return out
+}
+
+// Run runs the whole suite: cache operations, keys, serializers, hooks and
+// both locks.
+func Run(t *testing.T, h Harness) {
+	if h.New == nil {
+		t.Fatal("cachetest: Harness.New is nil")
+	}
+	t.Run("Keys", func(t *testing.T) { runKeys(t, h) })
+	t.Run("Operations", func(t *testing.T) { runOperations(t, h) })
+	t.Run("Expiry", func(t *testing.T) { runExpiry(t, h) })
+	t.Run("Serializers", func(t *testing.T) { runSerializers(t, h) })
+	t.Run("Hooks", func(t *testing.T) { runHooks(t, h) })
+	t.Run("Errors", func(t *testing.T) { runErrors(t, h) })
+	t.Run("RedLock", func(t *testing.T) { runRedLock(t, h) })
+	t.Run("OptimisticLock", func(t *testing.T) { runOptimisticLock(t, h) })
+}

@@ -1,0 +1,152 @@
+package cachetest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+type point struct{ X, Y int }
+
+type userID int
+
+func (u userID) String() string { return fmt.Sprintf("user-%d", int(u)) }
+
+func runKeys(t *testing.T, h Harness) {
+	t.Run("BackendKeyIsNamespaceColonKey", func(t *testing.T) {
+		s := h.store(t)
+		ns := newCache[string, string](t, s, cache.Options[string, string]{Namespace: "foo"})
+		plain := newCache[string, string](t, s, cache.Options[string, string]{})
+		assert.Equal(t, "foo:k", ns.Key("k"))
+		assert.Equal(t, "k", plain.Key("k"))
+
+		require.NoError(t, ns.Set(t.Context(), "k", "v"))
+		v, found, err := plain.Get(t.Context(), "foo:k")
+		require.NoError(t, err)
+		assert.True(t, found, "the namespaced key is stored at its backend key")
+		assert.Equal(t, "v", v)
+	})
+
+	t.Run("DefaultKeyFunc", func(t *testing.T) {
+		s := h.store(t)
+		assert.Equal(t, "42", newCache[int, int](t, s, cache.Options[int, int]{}).Key(42))
+		assert.Equal(t, "-7", newCache[int64, int](t, s, cache.Options[int64, int]{}).Key(-7))
+		assert.Equal(t, "7", newCache[uint8, int](t, s, cache.Options[uint8, int]{}).Key(7))
+		assert.Equal(t, "user-3", newCache[userID, int](t, s, cache.Options[userID, int]{}).Key(3))
+		assert.Equal(t, "{1 2}", newCache[point, int](t, s, cache.Options[point, int]{}).Key(point{1, 2}))
+		custom := newCache[int, int](t, s, cache.Options[int, int]{Namespace: "n", KeyFunc: func(k int) string { return fmt.Sprintf("k%03d", k) }})
+		assert.Equal(t, "n:k007", custom.Key(7))
+	})
+
+	t.Run("NamespaceWithSeparatorIsRefused", func(t *testing.T) {
+		s := h.store(t)
+		_, err := cache.New[string, int](s, cache.Options[string, int]{Namespace: "a:b"})
+		assert.ErrorIs(t, err, cache.ErrInvalidKey)
+	})
+
+	t.Run("ClearKeepsOtherNamespaces", func(t *testing.T) {
+		s := h.store(t)
+		ctx := t.Context()
+		foo := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "foo"})
+		foobar := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "foobar"})
+		plain := newCache[string, int](t, s, cache.Options[string, int]{})
+		for i := range 50 {
+			k := fmt.Sprintf("k%d", i)
+			require.NoError(t, foo.Set(ctx, k, i))
+			require.NoError(t, foobar.Set(ctx, k, i))
+			require.NoError(t, plain.Set(ctx, k, i))
+		}
+		require.NoError(t, foo.Clear(ctx))
+		for i := range 50 {
+			k := fmt.Sprintf("k%d", i)
+			assertMissing(t, foo, k)
+			assertValue(t, foobar, k, i)
+			assertValue(t, plain, k, i)
+		}
+		// The namespace is usable again after Clear.
+		require.NoError(t, foo.Set(ctx, "again", 1))
+		assertValue(t, foo, "again", 1)
+	})
+
+	t.Run("ClearWithoutNamespaceEmptiesTheStore", func(t *testing.T) {
+		s := h.store(t)
+		ctx := t.Context()
+		foo := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "foo"})
+		plain := newCache[string, int](t, s, cache.Options[string, int]{})
+		for i := range 50 {
+			k := fmt.Sprintf("k%d", i)
+			require.NoError(t, foo.Set(ctx, k, i))
+			require.NoError(t, plain.Set(ctx, k, i))
+		}
+		require.NoError(t, plain.Clear(ctx))
+		for i := range 50 {
+			k := fmt.Sprintf("k%d", i)
+			assertMissing(t, foo, k)
+			assertMissing(t, plain, k)
+		}
+	})
+
+	t.Run("OddKeysWorkAndStayDistinct", func(t *testing.T) {
+		s := h.store(t)
+		ctx := t.Context()
+		keys := []string{
+			"",
+			"with space",
+			"tab\tand\nnewline",
+			"ctl\x00\x01\x7f",
+			"unicode-ключ-鍵-🔑",
+			strings.Repeat("a", 250),
+			strings.Repeat("a", 251),
+			strings.Repeat("a", 251) + "b",
+			strings.Repeat("x", 10000),
+			"~",
+			"h:",
+		}
+		for _, ns := range []string{"", "odd"} {
+			c := newCache[string, int](t, s, cache.Options[string, int]{Namespace: ns})
+			for i, k := range keys {
+				require.NoError(t, c.Set(ctx, k, i), "set %q", k)
+			}
+			for i, k := range keys {
+				assertValue(t, c, k, i)
+			}
+			got, err := c.MultiGet(ctx, keys...)
+			require.NoError(t, err)
+			assert.Len(t, got, len(keys))
+			for i, k := range keys {
+				existed, err := c.Delete(ctx, k)
+				require.NoError(t, err)
+				assert.True(t, existed, "delete %q (%d)", k, i)
+			}
+		}
+	})
+}
+
+func newCache[K comparable, V any](t testing.TB, s cache.Store, opts cache.Options[K, V]) *cache.Cache[K, V] {
+	t.Helper()
+	c, err := cache.New(s, opts)
+	require.NoError(t, err)
+	return c
+}
+
+func assertValue[K comparable, V any](t testing.TB, c *cache.Cache[K, V], key K, want V) {
+	t.Helper()
+	got, found, err := c.Get(t.Context(), key)
+	if assert.NoError(t, err, "get %v", key) && assert.True(t, found, "get %v: not found", key) {
+		assert.Equal(t, want, got, "get %v", key)
+	}
+}
+
+func assertMissing[K comparable, V any](t testing.TB, c *cache.Cache[K, V], key K) {
+	t.Helper()
+	got, found, err := c.Get(t.Context(), key)
+	assert.NoError(t, err, "get %v", key)
+	assert.False(t, found, "get %v: found %v, want a miss", key, got)
+	var zero V
+	assert.Equal(t, zero, got, "a miss returns the zero value")
+}

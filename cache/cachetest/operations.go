@@ -1,0 +1,250 @@
+package cachetest
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/serializer"
+)
+
+type empty struct{}
+
+func runOperations(t *testing.T, h Harness) {
+	t.Run("GetMissIsZeroFalseNil", func(t *testing.T) {
+		c := newCache[string, point](t, h.store(t), cache.Options[string, point]{})
+		assertMissing(t, c, "nope")
+	})
+
+	t.Run("StoredZeroValuesAreHits", func(t *testing.T) {
+		s := h.store(t)
+		ctx := t.Context()
+		ints := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "i"})
+		strs := newCache[string, string](t, s, cache.Options[string, string]{Namespace: "s"})
+		bools := newCache[string, bool](t, s, cache.Options[string, bool]{Namespace: "b"})
+		structs := newCache[string, empty](t, s, cache.Options[string, empty]{Namespace: "e"})
+		ptrs := newCache[string, *point](t, s, cache.Options[string, *point]{Namespace: "p"})
+		rawStr := newCache[string, string](t, s, cache.Options[string, string]{Namespace: "rs", Serializer: serializer.String()})
+		rawBytes := newCache[string, []byte](t, s, cache.Options[string, []byte]{Namespace: "rb", Serializer: serializer.Bytes()})
+		require.NoError(t, ints.Set(ctx, "k", 0))
+		require.NoError(t, strs.Set(ctx, "k", ""))
+		require.NoError(t, bools.Set(ctx, "k", false))
+		require.NoError(t, structs.Set(ctx, "k", empty{}))
+		require.NoError(t, ptrs.Set(ctx, "k", nil))
+		require.NoError(t, rawStr.Set(ctx, "k", ""))
+		require.NoError(t, rawBytes.Set(ctx, "k", []byte{}))
+		assertValue(t, ints, "k", 0)
+		assertValue(t, strs, "k", "")
+		assertValue(t, bools, "k", false)
+		assertValue(t, structs, "k", empty{})
+		assertValue(t, ptrs, "k", nil)
+		assertValue(t, rawStr, "k", "")
+		_, found, err := rawBytes.Get(ctx, "k")
+		require.NoError(t, err)
+		assert.True(t, found, "an empty byte slice is a hit")
+		got, err := rawStr.MultiGet(ctx, "k", "missing")
+		require.NoError(t, err)
+		assert.Equal(t, map[string]string{"k": ""}, got, "MultiGet keeps an empty value and drops the miss")
+	})
+
+	t.Run("SetOverwrites", func(t *testing.T) {
+		c := newCache[string, string](t, h.store(t), cache.Options[string, string]{})
+		require.NoError(t, c.Set(t.Context(), "k", "one"))
+		require.NoError(t, c.Set(t.Context(), "k", "two"))
+		assertValue(t, c, "k", "two")
+	})
+
+	t.Run("MultiSetAndMultiGet", func(t *testing.T) {
+		c := newCache[int, point](t, h.store(t), cache.Options[int, point]{Namespace: "m"})
+		ctx := t.Context()
+		items := make(map[int]point)
+		for i := range 200 {
+			items[i] = point{i, -i}
+		}
+		require.NoError(t, c.MultiSet(ctx, items))
+		keys := []int{}
+		for i := range 210 {
+			keys = append(keys, i)
+		}
+		got, err := c.MultiGet(ctx, keys...)
+		require.NoError(t, err)
+		assert.Equal(t, items, got, "MultiGet returns the hits only")
+		for _, i := range []int{0, 77, 199} {
+			assertValue(t, c, i, point{i, -i})
+		}
+		got, err = c.MultiGet(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, got)
+		got, err = c.MultiGet(ctx, 5, 5, 500)
+		require.NoError(t, err)
+		assert.Equal(t, map[int]point{5: {5, -5}}, got)
+		require.NoError(t, c.MultiSet(ctx, map[int]point{}))
+	})
+
+	t.Run("AddOnlyWhenAbsent", func(t *testing.T) {
+		c := newCache[string, string](t, h.store(t), cache.Options[string, string]{})
+		ctx := t.Context()
+		require.NoError(t, c.Add(ctx, "k", "first"))
+		err := c.Add(ctx, "k", "second")
+		assert.ErrorIs(t, err, cache.ErrExists)
+		assert.Contains(t, err.Error(), "k")
+		assertValue(t, c, "k", "first")
+		_, err = c.Delete(ctx, "k")
+		require.NoError(t, err)
+		require.NoError(t, c.Add(ctx, "k", "third"), "Add works again once the key is gone")
+		assertValue(t, c, "k", "third")
+	})
+
+	t.Run("AddIsAtomicAcrossInstances", func(t *testing.T) {
+		stores := h.stores(t, 3)
+		const n = 30
+		var wins, exists atomic.Int32
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			c := newCache[string, int](t, stores[i%len(stores)], cache.Options[string, int]{})
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				switch err := c.Add(t.Context(), "race", i); {
+				case err == nil:
+					wins.Add(1)
+				case errors.Is(err, cache.ErrExists):
+					exists.Add(1)
+				default:
+					t.Errorf("add: %v", err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		assert.EqualValues(t, 1, wins.Load(), "exactly one Add wins")
+		assert.EqualValues(t, n-1, exists.Load(), "every other Add gets ErrExists")
+	})
+
+	t.Run("InstancesSeeEachOthersWrites", func(t *testing.T) {
+		stores := h.stores(t, 2)
+		a := newCache[string, string](t, stores[0], cache.Options[string, string]{Namespace: "x"})
+		b := newCache[string, string](t, stores[1], cache.Options[string, string]{Namespace: "x"})
+		require.NoError(t, a.Set(t.Context(), "k", "from a"))
+		assertValue(t, b, "k", "from a")
+		existed, err := b.Delete(t.Context(), "k")
+		require.NoError(t, err)
+		assert.True(t, existed)
+		assertMissing(t, a, "k")
+	})
+
+	t.Run("DeleteAndExists", func(t *testing.T) {
+		c := newCache[string, int](t, h.store(t), cache.Options[string, int]{})
+		ctx := t.Context()
+		ok, err := c.Exists(ctx, "k")
+		require.NoError(t, err)
+		assert.False(t, ok)
+		require.NoError(t, c.Set(ctx, "k", 1))
+		ok, err = c.Exists(ctx, "k")
+		require.NoError(t, err)
+		assert.True(t, ok)
+		existed, err := c.Delete(ctx, "k")
+		require.NoError(t, err)
+		assert.True(t, existed, "Delete of a present key reports true")
+		existed, err = c.Delete(ctx, "k")
+		require.NoError(t, err)
+		assert.False(t, existed, "Delete of a missing key reports false")
+		ok, err = c.Exists(ctx, "k")
+		require.NoError(t, err)
+		assert.False(t, ok)
+	})
+
+	t.Run("Increment", func(t *testing.T) { runIncrement(t, h) })
+}
+
+func runIncrement(t *testing.T, h Harness) {
+	t.Run("MissingKeyBecomesDelta", func(t *testing.T) {
+		c := newCache[string, int64](t, h.store(t), cache.Options[string, int64]{})
+		n, err := c.Increment(t.Context(), "n", 5)
+		require.NoError(t, err)
+		assert.EqualValues(t, 5, n)
+		n, err = c.Increment(t.Context(), "m", -5)
+		require.NoError(t, err)
+		assert.EqualValues(t, -5, n, "a negative delta on a missing key")
+	})
+
+	t.Run("NegativeDeltasGoBelowZero", func(t *testing.T) {
+		c := newCache[string, int64](t, h.store(t), cache.Options[string, int64]{})
+		ctx := t.Context()
+		require.NoError(t, c.Set(ctx, "n", 3))
+		steps := []struct{ delta, want int64 }{{-2, 1}, {-5, -4}, {-1, -5}, {10, 5}, {0, 5}, {-5, 0}, {1 << 40, 1 << 40}}
+		for _, s := range steps {
+			n, err := c.Increment(ctx, "n", s.delta)
+			require.NoError(t, err)
+			assert.Equal(t, s.want, n, "after %+d", s.delta)
+		}
+	})
+
+	t.Run("GetReadsTheNewNumber", func(t *testing.T) {
+		s := h.store(t)
+		ctx := t.Context()
+		for name, opts := range map[string]cache.Options[string, int64]{
+			"default": {Namespace: "d"},
+			"json":    {Namespace: "j", Serializer: serializer.JSON[int64]()},
+		} {
+			c := newCache[string, int64](t, s, opts)
+			require.NoError(t, c.Set(ctx, "n", 40), name)
+			n, err := c.Increment(ctx, "n", 2)
+			require.NoError(t, err, name)
+			assert.EqualValues(t, 42, n, name)
+			assertValue(t, c, "n", int64(42))
+			_, err = c.Increment(ctx, "fresh", -3)
+			require.NoError(t, err, name)
+			assertValue(t, c, "fresh", int64(-3))
+		}
+		ints := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "int"})
+		_, err := ints.Increment(ctx, "n", 7)
+		require.NoError(t, err)
+		assertValue(t, ints, "n", 7)
+	})
+
+	t.Run("NotIntegerLeavesValueUnchanged", func(t *testing.T) {
+		c := newCache[string, string](t, h.store(t), cache.Options[string, string]{Serializer: serializer.String()})
+		ctx := t.Context()
+		for _, v := range []string{"abc", "1.5", "", "12abc", "99999999999999999999999"} {
+			require.NoError(t, c.Set(ctx, "n", v))
+			_, err := c.Increment(ctx, "n", 1)
+			assert.ErrorIs(t, err, cache.ErrNotInteger, "increment of %q", v)
+			_, err = c.Increment(ctx, "n", -1)
+			assert.ErrorIs(t, err, cache.ErrNotInteger, "decrement of %q", v)
+			assertValue(t, c, "n", v)
+		}
+	})
+
+	t.Run("ConcurrentIncrementsAcrossInstancesLoseNothing", func(t *testing.T) {
+		stores := h.stores(t, 3)
+		var wg sync.WaitGroup
+		for i := range 6 {
+			c := newCache[string, int64](t, stores[i%len(stores)], cache.Options[string, int64]{})
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range 20 {
+					delta := int64(1)
+					if j%4 == 3 {
+						delta = -1 // mixes the store's increment and decrement paths
+					}
+					if _, err := c.Increment(t.Context(), "counter", delta); err != nil {
+						t.Errorf("increment: %v", err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		c := newCache[string, int64](t, stores[0], cache.Options[string, int64]{})
+		assertValue(t, c, "counter", int64(6*(15-5)))
+	})
+}

@@ -1,0 +1,39 @@
+// Package lock provides two locks built on a cache.Cache, on any store:
+//
+//   - Red, a lease lock against cache stampedes: the first caller computes
+//     an expensive value while the others wait for it (at most one lease)
+//     and then read it from the cache. It is not a mutual exclusion that
+//     correctness may depend on.
+//   - Optimistic, a compare-and-set lock for read-modify-write cycles:
+//     CAS writes only if the key has not changed since it was read. Update
+//     wraps the usual retry loop.
+//
+// # Red
+//
+// The entry of the lock on key lives at the backend key of the string
+// KeyFunc(key)+"-lock" in the cache's namespace (Cache.KeyWithSuffix), so
+// for a Cache[string, V] c.Exists(ctx, "k-lock") is true while the lock on
+// "k" is held. Its value is a random token of 130 bits, written raw (not
+// through the serializer) with the lease as its expiry. Release deletes the
+// entry only if it still holds the token, atomically on every store.
+//
+// Waiters in this process are woken the moment the holder releases, through
+// channels (package internal/leasewait keeps them per store instance and
+// key). Waiters on another store instance, in this process or another, are
+// woken by the store: on Redis through a message published by the release,
+// on memcached by polling every few milliseconds. A store of another kind
+// that has no such watch still lets its waiters go after one lease.
+//
+// # Example
+//
+// The pattern Red exists for (see ExampleRed_Do):
+//
+//	err := lock.NewRed(c, key, 5*time.Second).Do(ctx, func(ctx context.Context) error {
+//		if v, found, err := c.Get(ctx, key); err != nil || found {
+//			result = v
+//			return err
+//		}
+//		result = expensive()
+//		return c.Set(ctx, key, result)
+//	})
+package lock

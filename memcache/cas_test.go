@@ -1,0 +1,173 @@
+package memcache
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+// getVersion reads key with its version, failing t on an error or a miss.
+func getVersion(t testing.TB, s *Store, key string) cache.Version {
+	t.Helper()
+	_, ver, found, err := s.GetVersion(t.Context(), key)
+	require.NoError(t, err)
+	require.True(t, found, "%q is missing", key)
+	return ver
+}
+
+// cas runs CompareAndSwap, failing t on an error.
+func cas(t testing.TB, s *Store, key string, ver cache.Version, val string) (cache.Version, bool) {
+	t.Helper()
+	nv, swapped, err := s.CompareAndSwap(t.Context(), key, ver, []byte(val), 0)
+	require.NoError(t, err)
+	return nv, swapped
+}
+
+// bothKinds returns a key without a namespace and a namespaced one.
+func bothKinds(t testing.TB) []string {
+	return []string{uniq(t, "plain"), uniq(t, "ns") + ":k"}
+}
+
+func TestCompareAndDeleteWithWrongTokenDeletesNothing(t *testing.T) {
+	s := newStore(t, Options{})
+	for _, key := range bothKinds(t) {
+		require.NoError(t, s.Set(t.Context(), key, []byte("token-a"), 0))
+		deleted, err := s.CompareAndDelete(t.Context(), key, []byte("token-b"))
+		require.NoError(t, err)
+		assert.False(t, deleted)
+		val, found := mustGet(t, s, key)
+		assert.True(t, found, "a wrong token deleted %q", key)
+		assert.Equal(t, "token-a", val)
+	}
+}
+
+func TestCompareAndDeleteWithRightTokenDeletes(t *testing.T) {
+	s := newStore(t, Options{})
+	for _, key := range bothKinds(t) {
+		require.NoError(t, s.Set(t.Context(), key, []byte("token"), time.Minute))
+		mkey, _, err := s.lookup(t.Context(), "test", key)
+		require.NoError(t, err)
+		deleted, err := s.CompareAndDelete(t.Context(), key, []byte("token"))
+		require.NoError(t, err)
+		assert.True(t, deleted)
+		_, there := rawValue(t, mkey)
+		assert.False(t, there, "memcached still serves %q", key)
+		added, err := s.Add(t.Context(), key, []byte("next"), 0)
+		require.NoError(t, err)
+		assert.True(t, added, "the deleted entry blocks an add")
+		deleted, err = s.CompareAndDelete(t.Context(), key, []byte("token"))
+		require.NoError(t, err)
+		assert.False(t, deleted, "the old token deleted the new entry")
+	}
+}
+
+func TestCompareAndDeleteOfMissingKey(t *testing.T) {
+	s := newStore(t, Options{})
+	for _, key := range bothKinds(t) {
+		deleted, err := s.CompareAndDelete(t.Context(), key, []byte("x"))
+		require.NoError(t, err)
+		assert.False(t, deleted)
+	}
+}
+
+func TestCompareAndSwapConflictsAfterAnotherWrite(t *testing.T) {
+	a, b := newStore(t, Options{}), newStore(t, Options{})
+	for _, key := range bothKinds(t) {
+		require.NoError(t, a.Set(t.Context(), key, []byte("A"), 0))
+		ver := getVersion(t, a, key)
+		require.NoError(t, b.Set(t.Context(), key, []byte("B"), 0))
+		_, swapped := cas(t, a, key, ver, "mine")
+		assert.False(t, swapped)
+		val, _ := mustGet(t, a, key)
+		assert.Equal(t, "B", val, "a conflicting CAS wrote")
+	}
+}
+
+func TestCompareAndSwapDetectsABA(t *testing.T) {
+	s := newStore(t, Options{})
+	for _, key := range bothKinds(t) {
+		require.NoError(t, s.Set(t.Context(), key, []byte("A"), 0))
+		ver := getVersion(t, s, key)
+		require.NoError(t, s.Set(t.Context(), key, []byte("B"), 0))
+		require.NoError(t, s.Set(t.Context(), key, []byte("A"), 0))
+		_, swapped := cas(t, s, key, ver, "mine")
+		assert.False(t, swapped, "A→B→A went unseen on %q", key)
+	}
+}
+
+func TestSecondCompareAndSwapAfterOwnWriteSucceeds(t *testing.T) {
+	s := newStore(t, Options{})
+	for _, key := range bothKinds(t) {
+		ver, swapped := cas(t, s, key, nil, "first") // unconditional
+		require.True(t, swapped)
+		ver, swapped = cas(t, s, key, ver, "second")
+		require.True(t, swapped, "CAS with the version of our own write failed")
+		_, swapped = cas(t, s, key, ver, "third")
+		require.True(t, swapped)
+		val, _ := mustGet(t, s, key)
+		assert.Equal(t, "third", val)
+	}
+}
+
+func TestCompareAndSwapOfDeletedOrClearedKeyConflicts(t *testing.T) {
+	s := newStore(t, Options{})
+	ns := uniq(t, "ns")
+	key := ns + ":k"
+	for _, remove := range []func(){
+		func() { _, err := s.Delete(t.Context(), key); require.NoError(t, err) },
+		func() { require.NoError(t, s.Clear(t.Context(), ns)) },
+	} {
+		require.NoError(t, s.Set(t.Context(), key, []byte("A"), 0))
+		ver := getVersion(t, s, key)
+		remove()
+		_, swapped := cas(t, s, key, ver, "mine")
+		assert.False(t, swapped)
+		_, found := mustGet(t, s, key)
+		assert.False(t, found, "a failed CAS wrote")
+	}
+}
+
+func TestCompareAndSwapWithVersionOfAnotherKeyConflicts(t *testing.T) {
+	s := newStore(t, Options{})
+	a, b := uniq(t, "a"), uniq(t, "b")
+	require.NoError(t, s.Set(t.Context(), a, []byte("A"), 0))
+	require.NoError(t, s.Set(t.Context(), b, []byte("B"), 0))
+	_, swapped := cas(t, s, b, getVersion(t, s, a), "mine")
+	assert.False(t, swapped)
+}
+
+func TestCompareAndSwapRejectsForeignVersion(t *testing.T) {
+	s := newStore(t, Options{})
+	_, _, err := s.CompareAndSwap(t.Context(), uniq(t, "k"), 42, []byte("x"), 0)
+	assert.Error(t, err)
+}
+
+func TestVersionAfterForeignWriteNeverMatches(t *testing.T) {
+	s := newStore(t, Options{})
+	key := uniq(t, "k")
+	// As if another client wrote "theirs" between our write of "ours" and
+	// the read-back.
+	require.NoError(t, s.Set(t.Context(), key, []byte("theirs"), 0))
+	ver, swapped, err := s.versionOf(t.Context(), "test", key, mapKey(key), []byte("ours"))
+	require.NoError(t, err)
+	require.True(t, swapped)
+	_, swapped = cas(t, s, key, ver, "next")
+	assert.False(t, swapped, "a version taken after a foreign write matched")
+}
+
+func TestCompareAndSwapWritesWithTTL(t *testing.T) {
+	s := newStore(t, Options{})
+	key := uniq(t, "k")
+	ver, swapped, err := s.CompareAndSwap(t.Context(), key, nil, []byte("v"), time.Minute)
+	require.NoError(t, err)
+	require.True(t, swapped)
+	_, swapped, err = s.CompareAndSwap(t.Context(), key, ver, []byte("w"), time.Hour)
+	require.NoError(t, err)
+	require.True(t, swapped)
+	left, _ := rawTTL(t, key)
+	assert.InDelta(t, 3600, left, 5)
+}

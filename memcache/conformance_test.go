@@ -1,0 +1,42 @@
+package memcache
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	gm "github.com/bradfitz/gomemcache/memcache"
+
+	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/cache/cachetest"
+	"github.com/cachekit/cachekit/internal/testserver"
+)
+
+func TestConformance(t *testing.T) {
+	cachetest.Run(t, cachetest.Harness{
+		New: func(t testing.TB) cache.Store {
+			client := gm.New(testserver.Memcached(t))
+			client.MaxIdleConns = 16
+			t.Cleanup(func() { _ = client.Close() })
+			return New(client, Options{})
+		},
+		Shared:        true,
+		TTLResolution: time.Second,
+		WriteRaw: func(t testing.TB, key string, val []byte) {
+			// The store maps the key (a namespaced one to its current
+			// generation); the write bypasses it.
+			client := gm.New(testserver.Memcached(t))
+			defer client.Close()
+			s := New(client, Options{})
+			defer s.Close()
+			mkey, err := s.writeKey(t.Context(), "raw", key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := testserver.MemcachedCommand(t, testserver.Memcached(t), fmt.Sprintf("set %s 0 0 %d\r\n%s", mkey, len(val), val))
+			if resp != "STORED" {
+				t.Fatalf("raw set %q: %s", key, resp)
+			}
+		},
+	})
+}

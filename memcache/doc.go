@@ -1,0 +1,80 @@
+// Package memcache is a cache.Store over memcached, through the client of
+// github.com/bradfitz/gomemcache/memcache.
+//
+//	client := memcache.New("127.0.0.1:11211") // gomemcache
+//	store := cachekitmemcache.New(client, cachekitmemcache.Options{})
+//	defer store.Close()
+//	c, err := cache.New(store, cache.Options[string, int]{Namespace: "users"})
+//
+// # Keys
+//
+// memcached refuses the empty key, keys over 250 bytes and keys with a
+// control character, a space or DEL. Such keys still work here: they are
+// stored under "ck~" + the first 48 bytes of the key (control characters,
+// spaces, DEL and non-ASCII bytes replaced by '_', so that it stays
+// readable in memcached's tools) + "~" + the base64url SHA-256 of the whole
+// key: at most 95 bytes. Keys that memcached accepts are stored as they are, except
+// those that start with "ck~", which are hashed the same way, so that a
+// hashed key or one of the store's own entries never equals a key stored
+// as it is. Two keys share an entry only if SHA-256 collides.
+//
+// # Namespaces
+//
+// A key's namespace is the text before its first ':' (a key with no ':',
+// or starting with ':', has none). memcached cannot list or delete keys by
+// prefix, so each namespace has a generation: a random 64-bit number kept
+// in memcached in an entry of the store's own, and every key of the
+// namespace is stored as "namespace:generation:rest" (then mapped as
+// above). Clear of a namespace writes a new random generation: the
+// entries of the old one can no longer be reached, and memcached reclaims
+// them as they expire or age out of its memory. Other namespaces
+// ("foobar" when "foo" is cleared) and keys without a namespace are not
+// touched. Clear("") flushes every server of the client.
+//
+// A generation is random, not counted, so that an evicted generation entry
+// can never bring old entries back: the namespace then gets a fresh
+// generation on its next write, and its earlier entries stay unreachable,
+// as if cleared.
+//
+// Costs in round trips: Get and Set of a key without a namespace, one.
+// Reads of a namespaced key (Get, Exists, MultiGet) fetch the generation
+// and the key at the generation last seen together, one round trip unless
+// the generation changed. Writes of a namespaced key read the generation
+// first (creating it if missing) in the same call, two round trips: a
+// generation is never taken from an earlier call, so that no write lands
+// in a namespace cleared before it began.
+//
+// # Expiry
+//
+// memcached counts expiry in whole seconds, and its clock moves in
+// one-second ticks: an entry given n seconds expires at the n-th tick after
+// its write, between n-1 and n seconds later. So that an entry lives at
+// least its TTL, a positive TTL is rounded up to whole seconds, plus one:
+// an entry with a TTL of 300ms or 1s lives more than 1 and at most 2
+// seconds; one with 2.5s, more than 3 and at most 4. A positive TTL is
+// never sent as 0, which memcached reads as "never expire". TTLs over 30
+// days are sent as an absolute Unix time, as memcached requires (which
+// relies on the client's and the server's clocks agreeing); absolute times
+// stop at January 2038, as memcached's protocol takes a 32-bit time.
+//
+// memcached does not tell how long an entry has left, so every write
+// records the entry's deadline in its flags (Unix seconds, 0 for none);
+// Increment and Expire read it to rewrite an entry without changing, or
+// while changing, its expiry. Entries written by other clients with flags
+// of their own lose their expiry when Increment rewrites them.
+//
+// # Versions
+//
+// GetVersion and CompareAndSwap use memcached's CAS ids, which change on
+// every write: an A→B→A change is detected. See Store.CompareAndSwap for
+// the extra read after a write.
+//
+// # Contexts
+//
+// gomemcache takes no context. The store checks ctx before and after every
+// call to memcached and between the steps of an operation, and returns an
+// error matching ctx.Err() when ctx is done. A call in flight cannot be
+// interrupted: it ends on its own, each network read or write bounded by
+// the client's Timeout (500ms by default), and its answer is then
+// discarded. So a cancelled write may still have happened.
+package memcache

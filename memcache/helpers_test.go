@@ -1,0 +1,72 @@
+package memcache
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	gm "github.com/bradfitz/gomemcache/memcache"
+
+	"github.com/cachekit/cachekit/internal/testserver"
+)
+
+func TestMain(m *testing.M) { testserver.Main(m) }
+
+// newStore returns a store on the test memcached, through a client of its
+// own, closed (store and client) when t ends.
+func newStore(t testing.TB, opts Options) *Store {
+	t.Helper()
+	client := gm.New(testserver.Memcached(t))
+	client.MaxIdleConns = 16
+	client.Timeout = 2 * time.Second
+	s := New(client, opts)
+	t.Cleanup(func() {
+		_ = s.Close()
+		_ = client.Close()
+	})
+	return s
+}
+
+// uniq returns a name unique to t, usable as a key or a namespace (no ':').
+func uniq(t testing.TB, suffix string) string {
+	return strings.NewReplacer("/", ".", ":", ".", " ", "_").Replace(t.Name()) + "." + suffix
+}
+
+// raw sends one text-protocol command to the test memcached.
+func raw(t testing.TB, line string) string {
+	t.Helper()
+	return testserver.MemcachedCommand(t, testserver.Memcached(t), line)
+}
+
+// rawValue returns the value stored under the memcached key mkey, and
+// whether there is one, read with the plain protocol.
+func rawValue(t testing.TB, mkey string) (string, bool) {
+	t.Helper()
+	resp := raw(t, "get "+mkey)
+	if resp == "END" {
+		return "", false
+	}
+	head, rest, ok := strings.Cut(resp, "\r\n")
+	if !ok || !strings.HasPrefix(head, "VALUE ") || !strings.HasSuffix(rest, "\r\nEND") {
+		t.Fatalf("unexpected reply to get %s: %q", mkey, resp)
+	}
+	return strings.TrimSuffix(rest, "\r\nEND"), true
+}
+
+// rawTTL returns the seconds left to the entry under the memcached key
+// mkey (-1: no expiry) and its flags, read with memcached's meta get. It
+// fails t when the key is missing.
+func rawTTL(t testing.TB, mkey string) (ttl int, flags string) {
+	t.Helper()
+	resp := raw(t, "mg "+mkey+" t f")
+	f := strings.Fields(resp)
+	if len(f) != 3 || f[0] != "HD" || !strings.HasPrefix(f[1], "t") || !strings.HasPrefix(f[2], "f") {
+		t.Fatalf("unexpected reply to mg %s: %q", mkey, resp)
+	}
+	ttl, err := strconv.Atoi(f[1][1:])
+	if err != nil {
+		t.Fatalf("unexpected reply to mg %s: %q", mkey, resp)
+	}
+	return ttl, f[2][1:]
+}

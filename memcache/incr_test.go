@@ -1,0 +1,153 @@
+package memcache
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+// incr increments key by delta, failing t on an error.
+func incr(t testing.TB, s *Store, key string, delta int64) int64 {
+	t.Helper()
+	n, err := s.Increment(t.Context(), key, delta)
+	require.NoError(t, err, "increment %q by %d", key, delta)
+	return n
+}
+
+func TestIncrementOfMissingKeyStartsAtDelta(t *testing.T) {
+	s := newStore(t, Options{})
+	for _, delta := range []int64{0, 5, -5} {
+		for _, key := range []string{uniq(t, fmt.Sprint(delta)), uniq(t, "ns") + ":" + fmt.Sprint(delta)} {
+			assert.Equal(t, delta, incr(t, s, key, delta), key)
+			val, _ := mustGet(t, s, key)
+			assert.Equal(t, strconv.FormatInt(delta, 10), val)
+		}
+	}
+}
+
+func TestIncrementGoesBelowZero(t *testing.T) {
+	s := newStore(t, Options{})
+	key := uniq(t, "k")
+	require.NoError(t, s.Set(t.Context(), key, []byte("3"), 0))
+	assert.EqualValues(t, -2, incr(t, s, key, -5))
+	assert.EqualValues(t, -5, incr(t, s, key, -3))
+	assert.EqualValues(t, -4, incr(t, s, key, 1), "incr of a negative value")
+	assert.EqualValues(t, 6, incr(t, s, key, 10))
+	val, _ := mustGet(t, s, key)
+	assert.Equal(t, "6", val)
+}
+
+func TestIncrementOfNegativeValueWrittenByAnotherClient(t *testing.T) {
+	s := newStore(t, Options{})
+	key := uniq(t, "k")
+	require.Equal(t, "STORED", raw(t, "set "+key+" 0 0 2\r\n-5"))
+	assert.EqualValues(t, -3, incr(t, s, key, 2))
+}
+
+func TestIncrementToleratesSpacesMemcachedLeaves(t *testing.T) {
+	s := newStore(t, Options{})
+	key := uniq(t, "k")
+	// memcached's incr rewrites "007" in place as "8  ".
+	require.Equal(t, "STORED", raw(t, "set "+key+" 0 0 3\r\n007"))
+	assert.EqualValues(t, 8, incr(t, s, key, 1))
+	assert.EqualValues(t, 6, incr(t, s, key, -2))
+}
+
+func TestIncrementOfNonIntegerLeavesValueUnchanged(t *testing.T) {
+	s := newStore(t, Options{})
+	values := []string{"abc", "1.5", "", "12abc", "99999999999999999999", "0x10", "\x00\xff"}
+	for i, v := range values {
+		for _, delta := range []int64{1, 0, -1} {
+			key := fmt.Sprintf("%s%d_%d", uniq(t, "k"), i, delta)
+			require.Equal(t, "STORED", raw(t, fmt.Sprintf("set %s 0 0 %d\r\n%s", key, len(v), v)))
+			_, err := s.Increment(t.Context(), key, delta)
+			assert.ErrorIs(t, err, cache.ErrNotInteger, "value %q delta %d", v, delta)
+			got, _ := rawValue(t, key)
+			assert.Equal(t, v, got, "value %q changed by delta %d", v, delta)
+		}
+	}
+}
+
+func TestIncrementOverflowIsAnErrorAndLeavesValue(t *testing.T) {
+	s := newStore(t, Options{})
+	cases := []struct {
+		value string
+		delta int64
+	}{
+		{strconv.FormatInt(math.MaxInt64, 10), 1},
+		{strconv.FormatInt(math.MaxInt64-5, 10), math.MaxInt64},
+		{strconv.FormatInt(math.MinInt64, 10), -1},
+		{strconv.FormatUint(math.MaxUint64, 10), 2},   // incr would wrap to 1
+		{strconv.FormatUint(math.MaxInt64+10, 10), 0}, // above int64 already
+		{strconv.FormatUint(math.MaxInt64+10, 10), 1},
+	}
+	for i, c := range cases {
+		key := fmt.Sprintf("%s%d", uniq(t, "k"), i)
+		require.Equal(t, "STORED", raw(t, fmt.Sprintf("set %s 0 0 %d\r\n%s", key, len(c.value), c.value)))
+		_, err := s.Increment(t.Context(), key, c.delta)
+		assert.ErrorIs(t, err, cache.ErrNotInteger, "%s %+d", c.value, c.delta)
+		got, _ := rawValue(t, key)
+		assert.Equal(t, c.value, strings.TrimSpace(got), "%s %+d changed the value", c.value, c.delta)
+	}
+}
+
+func TestIncrementKeepsExpiry(t *testing.T) {
+	s := newStore(t, Options{})
+	for _, delta := range []int64{1, -1} {
+		key := uniq(t, fmt.Sprint(delta))
+		require.NoError(t, s.Set(t.Context(), key, []byte("10"), 100*time.Second))
+		_, flags := rawTTL(t, key)
+		require.NotEqual(t, "0", flags, "Set records no deadline")
+		incr(t, s, key, delta)
+		left, after := rawTTL(t, key)
+		assert.Equal(t, flags, after, "delta %d changed the recorded deadline", delta)
+		assert.True(t, left >= 99 && left <= 105, "delta %d: %d seconds left, want about 100", delta, left)
+	}
+}
+
+func TestIncrementOfKeyWithoutExpiryKeepsNone(t *testing.T) {
+	s := newStore(t, Options{})
+	key := uniq(t, "k")
+	require.NoError(t, s.Set(t.Context(), key, []byte("10"), 0))
+	incr(t, s, key, -1)
+	left, flags := rawTTL(t, key)
+	assert.Equal(t, -1, left)
+	assert.Equal(t, "0", flags)
+}
+
+func TestConcurrentIncrementsAllCount(t *testing.T) {
+	s := newStore(t, Options{})
+	for _, key := range []string{uniq(t, "plain"), uniq(t, "ns") + ":k"} {
+		var wg sync.WaitGroup
+		const workers, each = 8, 25
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					delta := int64(1)
+					if (w+i)%2 == 0 {
+						delta = -2
+					}
+					if _, err := s.Increment(t.Context(), key, delta); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		// Half the increments add 1, half subtract 2.
+		want := int64(workers * each / 2 * (1 - 2))
+		assert.Equal(t, want, incr(t, s, key, 0), key)
+	}
+}

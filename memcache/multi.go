@@ -1,0 +1,202 @@
+package memcache
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gm "github.com/bradfitz/gomemcache/memcache"
+)
+
+// multiLabel names the keys of a multi-key operation in errors.
+func multiLabel(keys []string) string {
+	switch len(keys) {
+	case 0:
+		return ""
+	case 1:
+		return keys[0]
+	}
+	return fmt.Sprintf("%s (and %d more)", keys[0], len(keys)-1)
+}
+
+// nsKeys are the keys of one namespace in a MultiGet.
+type nsKeys struct {
+	seen  string // generation last seen; "" if none
+	index []int  // positions of the namespace's keys in the input
+	rest  []string
+}
+
+// MultiGet returns the values of keys in their order, nil for a miss, with
+// one GetMulti (one round trip per server) in the common case. The
+// generations of the namespaces involved are fetched in that same call,
+// with each namespaced key at the generation last seen; keys of a
+// namespace whose generation changed are fetched again in a second call.
+func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
+	const op = "multi get"
+	label := multiLabel(keys)
+	if err := s.begin(ctx, op, label); err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	mkeys := make([]string, len(keys)) // "" for a namespaced key not fetched yet
+	request := make([]string, 0, len(keys)+1)
+	var spaces map[string]*nsKeys
+	for i, key := range keys {
+		ns, rest, ok := splitNamespace(key)
+		if !ok {
+			mkeys[i] = mapKey(key)
+			request = append(request, mkeys[i])
+			continue
+		}
+		nk := spaces[ns]
+		if nk == nil {
+			if spaces == nil {
+				spaces = make(map[string]*nsKeys)
+			}
+			nk = &nsKeys{}
+			nk.seen, _ = s.cachedGen(ns)
+			spaces[ns] = nk
+			request = append(request, s.genKeyOf(ns))
+		}
+		nk.index = append(nk.index, i)
+		nk.rest = append(nk.rest, rest)
+		if nk.seen != "" {
+			mkeys[i] = namespacedKey(ns, nk.seen, rest)
+			request = append(request, mkeys[i])
+		}
+	}
+	items, err := s.client.GetMulti(request)
+	if err = after(ctx, err); err != nil {
+		return nil, opError(op, label, err)
+	}
+	var again []string
+	for ns, nk := range spaces {
+		gi := items[s.genKeyOf(ns)]
+		if gi == nil {
+			s.gens.Delete(ns)
+			for _, i := range nk.index {
+				mkeys[i] = "" // no generation: none of its keys exist
+			}
+			continue
+		}
+		gen, err := parseGen(gi.Value)
+		if err != nil {
+			return nil, opError(op, label, fmt.Errorf("namespace %s: %w", quoteKey(ns), err))
+		}
+		if gen == nk.seen {
+			continue
+		}
+		s.gens.Store(ns, gen)
+		for j, i := range nk.index {
+			mkeys[i] = namespacedKey(ns, gen, nk.rest[j])
+			again = append(again, mkeys[i])
+		}
+	}
+	if len(again) > 0 {
+		more, err := s.client.GetMulti(again)
+		if err = after(ctx, err); err != nil {
+			return nil, opError(op, label, err)
+		}
+		for _, k := range again {
+			items[k] = more[k] // nil for a miss
+		}
+	}
+	for i, mkey := range mkeys {
+		if it := items[mkey]; mkey != "" && it != nil {
+			out[i] = it.Value
+		}
+	}
+	return out, nil
+}
+
+// MultiSet writes vals[i] under keys[i], all with ttl. memcached has no
+// multi-key write: the sets go out concurrently, at most
+// Options.MultiSetConcurrency at a time, after the generations of the
+// namespaces involved have been read (one round trip each). The first
+// failure stops the writes not yet sent and is returned; writes already
+// done stay done. keys and vals of different lengths are an error, and
+// nothing is written.
+func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl time.Duration) error {
+	const op = "multi set"
+	label := multiLabel(keys)
+	if err := s.begin(ctx, op, label); err != nil {
+		return err
+	}
+	if len(keys) != len(vals) {
+		return opError(op, label, fmt.Errorf("%d keys but %d values", len(keys), len(vals)))
+	}
+	mkeys := make([]string, len(keys))
+	gens := make(map[string]string)
+	for i, key := range keys {
+		ns, rest, ok := splitNamespace(key)
+		if !ok {
+			mkeys[i] = mapKey(key)
+			continue
+		}
+		gen, ok := gens[ns]
+		if !ok {
+			var err error
+			if gen, _, err = s.currentGen(ctx, op, key, ns, true); err != nil {
+				return err
+			}
+			gens[ns] = gen
+		}
+		mkeys[i] = namespacedKey(ns, gen, rest)
+	}
+	exp, flags := expiry(time.Now(), ttl)
+	set := func(i int) error {
+		if err := ctx.Err(); err != nil {
+			return opError(op, keys[i], err)
+		}
+		err := after(ctx, s.client.Set(&gm.Item{Key: mkeys[i], Value: vals[i], Flags: flags, Expiration: exp}))
+		if err != nil {
+			return opError(op, keys[i], err)
+		}
+		return nil
+	}
+	workers := min(s.multiSetConcurrency, len(keys))
+	if workers <= 1 {
+		for i := range keys {
+			if err := set(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return runBounded(len(keys), workers, set)
+}
+
+// runBounded calls fn(0) to fn(n-1) from workers goroutines, which it waits
+// for. The first error stops the calls not yet started and is returned.
+func runBounded(n, workers int, fn func(i int) error) error {
+	var (
+		next     atomic.Int64
+		failed   atomic.Bool
+		firstErr error
+		once     sync.Once
+		wg       sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					once.Do(func() { firstErr = err })
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}

@@ -1,0 +1,73 @@
+package memcache
+
+import (
+	"context"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gm "github.com/bradfitz/gomemcache/memcache"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cachekit/cachekit/internal/testserver"
+)
+
+// countingConn counts the writes of a connection: gomemcache flushes each
+// command in one write, so writes are round trips.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// countingStore returns a store whose round trips to memcached are counted
+// in the returned counter.
+func countingStore(t *testing.T) (*Store, *atomic.Int64) {
+	var writes atomic.Int64
+	client := gm.New(testserver.Memcached(t))
+	client.Timeout = 2 * time.Second
+	client.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := new(net.Dialer).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return countingConn{Conn: conn, writes: &writes}, nil
+	}
+	s := New(client, Options{})
+	t.Cleanup(func() {
+		_ = s.Close()
+		_ = client.Close()
+	})
+	return s, &writes
+}
+
+func TestRoundTripsOfCommonOperations(t *testing.T) {
+	s, writes := countingStore(t)
+	ctx := t.Context()
+	plain, namespaced := uniq(t, "plain"), uniq(t, "ns")+":k"
+	require.NoError(t, s.Set(ctx, namespaced, []byte("v"), 0)) // creates and caches the generation
+	cases := []struct {
+		name string
+		do   func() error
+		want int64
+	}{
+		{"Set of a key without namespace", func() error { return s.Set(ctx, plain, []byte("v"), 0) }, 1},
+		{"Get of a key without namespace", func() error { _, _, err := s.Get(ctx, plain); return err }, 1},
+		{"Get of a namespaced key", func() error { _, _, err := s.Get(ctx, namespaced); return err }, 1},
+		{"Set of a namespaced key", func() error { return s.Set(ctx, namespaced, []byte("w"), 0) }, 2},
+		{"MultiGet of both", func() error { _, err := s.MultiGet(ctx, []string{plain, namespaced}); return err }, 1},
+		{"Increment of a key without namespace", func() error { _, err := s.Increment(ctx, plain+"n", 1); return err }, 2}, // incr misses, add
+		{"Increment again", func() error { _, err := s.Increment(ctx, plain+"n", 1); return err }, 1},
+	}
+	for _, c := range cases {
+		before := writes.Load()
+		require.NoError(t, c.do(), c.name)
+		assert.Equal(t, c.want, writes.Load()-before, c.name)
+	}
+}

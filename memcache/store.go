@@ -1,0 +1,213 @@
+package memcache
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gm "github.com/bradfitz/gomemcache/memcache"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+var _ cache.Store = (*Store)(nil)
+
+// Options configure a Store. The zero value is ready to use.
+//
+// What Options cannot change is memcached's own: TTLs are whole seconds
+// (a positive TTL is rounded up and one second added, so that an entry
+// lives at least its TTL: a 300ms TTL lives between 1 and 2 seconds), TTLs
+// over 30 days are sent as absolute Unix times, and calls are bounded by
+// the client's Timeout rather than by a context. See the package
+// documentation.
+type Options struct {
+	// PollInterval is how often a watch started by WatchRelease asks
+	// memcached whether the watched key is still there. 0 means 10ms.
+	PollInterval time.Duration
+	// MultiSetConcurrency is how many writes of one MultiSet are in flight
+	// at once (memcached's text protocol has no multi-key write). 0 means 8;
+	// 1 writes one key after the other. Keep the client's MaxIdleConns at
+	// least this high, or connections are opened and closed on every call.
+	MultiSetConcurrency int
+}
+
+const (
+	defaultPollInterval        = 10 * time.Millisecond
+	defaultMultiSetConcurrency = 8
+)
+
+// Store is a cache.Store over memcached through a gomemcache client. It is
+// safe for concurrent use. See the package documentation for how it maps
+// keys, clears namespaces and rounds expiries.
+type Store struct {
+	client              *gm.Client
+	pollInterval        time.Duration
+	multiSetConcurrency int
+
+	closed atomic.Bool
+	// gens holds the generation last seen of each namespace (string to
+	// string). It is a hint for reads only: writes always read the current
+	// generation.
+	gens sync.Map
+	// genKeys holds genKey of each namespace seen (string to string).
+	genKeys sync.Map
+	// watches are the pollers of WatchRelease.
+	watches watches
+}
+
+// New returns a Store that keeps its entries in memcached through client.
+// The client stays the caller's: Close does not close it. A nil client
+// gives a Store whose every operation returns ErrNoClient.
+func New(client *gm.Client, opts Options) *Store {
+	s := &Store{
+		client:              client,
+		pollInterval:        opts.PollInterval,
+		multiSetConcurrency: opts.MultiSetConcurrency,
+	}
+	if s.pollInterval <= 0 {
+		s.pollInterval = defaultPollInterval
+	}
+	if s.multiSetConcurrency <= 0 {
+		s.multiSetConcurrency = defaultMultiSetConcurrency
+	}
+	s.watches.init()
+	return s
+}
+
+// Close stops the watches started by WatchRelease and waits for their
+// goroutines to end; later operations return an error matching
+// cache.ErrClosed. It does not close the client. Close is idempotent and
+// always returns nil.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.watches.close()
+	return nil
+}
+
+// Get returns the value of key. A key without a namespace costs one
+// round trip.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	const op = "get"
+	if err := s.begin(ctx, op, key); err != nil {
+		return nil, false, err
+	}
+	_, it, err := s.lookup(ctx, op, key)
+	if err != nil || it == nil {
+		return nil, false, err
+	}
+	return it.Value, true, nil
+}
+
+// Exists reports whether key is present. memcached has no command for it:
+// it reads the entry.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	const op = "exists"
+	if err := s.begin(ctx, op, key); err != nil {
+		return false, err
+	}
+	_, it, err := s.lookup(ctx, op, key)
+	return it != nil, err
+}
+
+// Set writes val under key with ttl (see the package documentation for
+// how ttl is rounded). A key without a namespace costs one round trip.
+func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
+	const op = "set"
+	if err := s.begin(ctx, op, key); err != nil {
+		return err
+	}
+	mkey, err := s.writeKey(ctx, op, key)
+	if err != nil {
+		return err
+	}
+	return s.set(ctx, op, key, mkey, val, ttl)
+}
+
+// set writes val under the memcached key mkey.
+func (s *Store) set(ctx context.Context, op, key, mkey string, val []byte, ttl time.Duration) error {
+	exp, flags := expiry(time.Now(), ttl)
+	err := s.client.Set(&gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp})
+	if err = after(ctx, err); err != nil {
+		return opError(op, key, err)
+	}
+	return nil
+}
+
+// Add writes val under key only if key is absent (memcached's add) and
+// reports whether it did.
+func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	const op = "add"
+	if err := s.begin(ctx, op, key); err != nil {
+		return false, err
+	}
+	mkey, err := s.writeKey(ctx, op, key)
+	if err != nil {
+		return false, err
+	}
+	exp, flags := expiry(time.Now(), ttl)
+	err = after(ctx, s.client.Add(&gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp}))
+	switch {
+	case err == nil:
+		return true, nil
+	case isNotStored(err):
+		return false, nil
+	default:
+		return false, opError(op, key, err)
+	}
+}
+
+// Delete removes key and reports whether it existed.
+func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
+	const op = "delete"
+	if err := s.begin(ctx, op, key); err != nil {
+		return false, err
+	}
+	mkey, err := s.existingKey(ctx, op, key)
+	if err != nil || mkey == "" {
+		return false, err
+	}
+	err = after(ctx, s.client.Delete(mkey))
+	switch {
+	case err == nil:
+		return true, nil
+	case isMiss(err):
+		return false, nil
+	default:
+		return false, opError(op, key, err)
+	}
+}
+
+// Clear with namespace "" flushes memcached (every server of the client):
+// all entries of every namespace and of other users of those servers go.
+// With a namespace it gives the namespace a new random generation, which
+// makes every entry written under the old one unreachable (memcached
+// reclaims them as they age out); other namespaces and keys without a
+// namespace are untouched. A namespace holding ':' is refused with an
+// error matching cache.ErrInvalidKey: no key has such a namespace.
+func (s *Store) Clear(ctx context.Context, namespace string) error {
+	const op = "clear"
+	if err := s.begin(ctx, op, namespace); err != nil {
+		return err
+	}
+	if strings.IndexByte(namespace, ':') >= 0 {
+		return opError(op, namespace, cache.ErrInvalidKey)
+	}
+	if namespace == "" {
+		if err := after(ctx, s.client.FlushAll()); err != nil {
+			return opError(op, namespace, err)
+		}
+		s.gens.Clear()
+		return nil
+	}
+	gen := newGen()
+	err := after(ctx, s.client.Set(&gm.Item{Key: s.genKeyOf(namespace), Value: []byte(gen)}))
+	if err != nil {
+		return opError(op, namespace, err)
+	}
+	s.gens.Store(namespace, gen)
+	return nil
+}

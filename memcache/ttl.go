@@ -1,0 +1,58 @@
+package memcache
+
+import (
+	"math"
+	"time"
+)
+
+// maxRelative is the longest expiry memcached reads as relative seconds;
+// larger values are absolute Unix times.
+const maxRelative = 30 * 24 * 60 * 60
+
+// expiry returns the memcached Expiration and the Flags of a write at now
+// with ttl (see "Expiry" in the package documentation).
+//
+// memcached's clock moves in one-second ticks and an entry expires at the
+// tick that reaches its expiry, so an entry given n seconds lives between
+// n-1 and n seconds. To live at least ttl, an entry is given ttl rounded up
+// to whole seconds plus one: between 1 and 2 seconds for ttl = 300ms, never
+// 0, which memcached reads as "never expire". Up to 30 days this is sent
+// as relative seconds; beyond, as the absolute Unix time, as memcached
+// requires, capped at the largest int32 (January 2038).
+//
+// Flags record the absolute deadline in Unix seconds, now+ttl rounded up
+// plus the same second (0 for no expiry): memcached does not tell a client
+// how long an entry has left, and the store needs it to rewrite an entry
+// without changing its expiry (see keptExpiry).
+func expiry(now time.Time, ttl time.Duration) (exp int32, flags uint32) {
+	if ttl <= 0 {
+		return 0, 0
+	}
+	secs := int64(ttl / time.Second)
+	if ttl%time.Second != 0 {
+		secs++
+	}
+	secs++ // the tick that may come right after the write
+	end := now.Add(ttl)
+	deadline := end.Unix() + 1
+	if end.Nanosecond() > 0 {
+		deadline++
+	}
+	flags = uint32(min(deadline, math.MaxUint32))
+	if secs <= maxRelative {
+		return int32(secs), flags
+	}
+	return int32(min(deadline, math.MaxInt32)), flags
+}
+
+// keptExpiry returns the Expiration that keeps the deadline recorded in
+// flags by an earlier write: the absolute time itself, which memcached
+// reads as absolute (it is past 30 days) and treats as already expired if
+// it has passed. Flags of 0, or too small to be a deadline (another client
+// wrote the entry with flags of its own), keep no expiry.
+func keptExpiry(flags uint32) int32 {
+	if flags <= maxRelative {
+		return 0
+	}
+	return int32(min(int64(flags), math.MaxInt32))
+}

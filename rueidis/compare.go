@@ -1,0 +1,118 @@
+package rueidis
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	rd "github.com/redis/rueidis"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+// The scripts run with EVALSHA, falling back to EVAL when the server does
+// not know them yet. Each touches only KEYS[1], so it runs on the key's node
+// of a Cluster.
+var (
+	// compareAndDeleteScript deletes KEYS[1] if it holds ARGV[1], and then
+	// announces the key on channel ARGV[2] for WatchRelease.
+	compareAndDeleteScript = rd.NewLuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	redis.call('DEL', KEYS[1])
+	redis.call('PUBLISH', ARGV[2], KEYS[1])
+	return 1
+end
+return 0`)
+
+	// compareAndSwapScript sets KEYS[1] to ARGV[2] (with PX ARGV[3] unless
+	// it is "0") if it still holds ARGV[1]. A missing key reads as false,
+	// which equals no string: a deleted key never matches.
+	compareAndSwapScript = rd.NewLuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+	return 0
+end
+if ARGV[3] == '0' then
+	redis.call('SET', KEYS[1], ARGV[2])
+else
+	redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 1`)
+
+	// persistScript removes the expiry of KEYS[1] and returns 1 if the key
+	// exists (with or without an expiry), else 0.
+	persistScript = rd.NewLuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then
+	return 0
+end
+redis.call('PERSIST', KEYS[1])
+return 1`)
+)
+
+// version is the Version of this store: the bytes read, since Redis keeps
+// no version per key. Only a found key has one, so its presence stands for
+// "found"; a string keeps it immutable whatever the caller does with the
+// bytes it was given.
+type version string
+
+// CompareAndDelete deletes key only if it holds token, atomically (a Lua
+// script), and reports whether it did. A successful delete is announced on
+// Options.ReleaseChannel, which wakes the WatchRelease watchers of key in
+// every Store that shares the channel.
+func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) (bool, error) {
+	if s.closed.Load() {
+		return false, cache.ErrClosed
+	}
+	n, err := compareAndDeleteScript.Exec(ctx, s.client,
+		[]string{key}, []string{arg(ctx, token), s.opts.ReleaseChannel}).AsInt64()
+	if err != nil {
+		return false, wrap(ctx, "compare-and-delete", key, err)
+	}
+	return n == 1, nil
+}
+
+// GetVersion returns the value of key and, for a found key, a version for
+// CompareAndSwap: the bytes read. A missing key has the nil version, with
+// which CompareAndSwap writes unconditionally.
+func (s *Store) GetVersion(ctx context.Context, key string) ([]byte, cache.Version, bool, error) {
+	val, found, err := s.Get(ctx, key)
+	if err != nil || !found {
+		return nil, nil, false, err
+	}
+	return val, version(val), true, nil
+}
+
+// CompareAndSwap writes val under key only if key still holds the bytes of
+// ver, atomically (a Lua script), and returns the version of what it wrote.
+// A key changed or deleted since ver was read does not match; a change that
+// restored the same bytes does (Redis keeps no version, so the comparison is
+// of the bytes). With ver == nil it writes unconditionally, like Set. A ver
+// that this store did not make gives an error.
+func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Version, val []byte, ttl time.Duration) (cache.Version, bool, error) {
+	if s.closed.Load() {
+		return nil, false, cache.ErrClosed
+	}
+	if ver == nil {
+		if err := s.Set(ctx, key, val, ttl); err != nil {
+			return nil, false, err
+		}
+		return version(val), true, nil
+	}
+	old, ok := ver.(version)
+	if !ok {
+		return nil, false, fmt.Errorf("rueidis: compare-and-swap %q: version %T was not made by this store", key, ver)
+	}
+	ms, err := millis(ttl)
+	if err != nil {
+		return nil, false, wrap(ctx, "compare-and-swap", key, err)
+	}
+	n, err := compareAndSwapScript.Exec(ctx, s.client,
+		[]string{key}, []string{string(old), arg(ctx, val), strconv.FormatInt(ms, 10)}).AsInt64()
+	if err != nil {
+		return nil, false, wrap(ctx, "compare-and-swap", key, err)
+	}
+	if n != 1 {
+		return nil, false, nil
+	}
+	return version(val), true, nil
+}

@@ -1,0 +1,52 @@
+// Package rueidis is a cache.Store on Redis, through the client
+// github.com/redis/rueidis. The same Store works unchanged on a standalone
+// server and on a Redis Cluster: rueidis finds out which one it talks to.
+//
+// Create the client, then the store, and hand the store to cache.New:
+//
+//	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{"127.0.0.1:6379"}})
+//	if err != nil { ... }
+//	defer client.Close()
+//	store := ckredis.New(client, ckredis.Options{})
+//	defer store.Close()
+//	users, err := cache.New(store, cache.Options[string, User]{Namespace: "users"})
+//
+// The store does not own the client: close the store first, then the client.
+//
+// # Commands
+//
+// Each operation is one command, or one Lua script run with EVALSHA (and
+// EVAL the first time a server does not know it), on the node of its key:
+//
+//	Get, GetVersion     GET
+//	Set                 SET key val [PX ms]
+//	Add                 SET key val NX [PX ms]
+//	Delete, Exists      UNLINK, EXISTS
+//	Increment           INCRBY (keeps the expiry)
+//	Expire              PEXPIRE; with ttl 0 a script of EXISTS and PERSIST
+//	CompareAndDelete    script: GET, DEL, PUBLISH on the release channel
+//	CompareAndSwap      script: GET, SET [PX ms]
+//	MultiGet            MGET, one per hash slot on a Cluster, pipelined
+//	MultiSet            a pipeline of SET [PX ms]
+//	Clear               SCAN MATCH and UNLINK, or FLUSHDB, on every master
+//
+// Values are kept byte for byte, so any serializer works. TTLs have
+// millisecond precision; a ttl that is not a whole number of milliseconds
+// is rounded up, so a positive ttl is never stored as "no expiry".
+//
+// # Cluster
+//
+// Single-key operations go to the key's node. MultiGet and MultiSet accept
+// keys of any slots: rueidis splits their pipeline by node and sends the
+// parts in parallel. Clear visits every master that the client knows of
+// and skips replicas. Pub/Sub of WatchRelease is broadcast over the whole
+// Cluster, so a Store needs one subscription on any node.
+//
+// # Lock releases
+//
+// CompareAndDelete, with which a lock.Red releases its entry, publishes the
+// key on Options.ReleaseChannel. WatchRelease lets the waiters of a lock in
+// any process learn of the release from that message at once, instead of
+// polling or sleeping for the whole lease; see WatchRelease for how the
+// subscription is kept.
+package rueidis
