@@ -10,7 +10,9 @@ import (
 
 	gm "github.com/bradfitz/gomemcache/memcache"
 
+	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/internal/testserver"
+	"github.com/cachekit/cachekit/serializer"
 )
 
 // benchParallelism is the goroutines per GOMAXPROCS of the parallel
@@ -36,18 +38,59 @@ func benchKeys(b *testing.B, prefix string) []string {
 	return keys
 }
 
-// BenchmarkGet compares a Get through the store (a key without namespace:
-// one round trip) with the same Get on the raw client.
+// benchGetters are the ways BenchmarkGet reads a key: the raw client, the
+// store, and a Cache[string, []byte] with serializer.Bytes() on the store.
+func benchGetters(client *gm.Client, s *Store) map[string]func(ctx context.Context, k string) error {
+	c := cache.Must(cache.New(s, cache.Options[string, []byte]{Serializer: serializer.Bytes()}))
+	miss := func(k string, found bool, err error) error {
+		if !found && err == nil {
+			return fmt.Errorf("miss of %q", k)
+		}
+		return err
+	}
+	return map[string]func(ctx context.Context, k string) error{
+		"raw": func(_ context.Context, k string) error { _, err := client.Get(k); return err },
+		"store": func(ctx context.Context, k string) error {
+			_, found, err := s.Get(ctx, k)
+			return miss(k, found, err)
+		},
+		"cache": func(ctx context.Context, k string) error {
+			_, found, err := c.Get(ctx, k)
+			return miss(k, found, err)
+		},
+	}
+}
+
+// runParallel runs op over keys from benchParallelism goroutines per CPU.
+func runParallel(b *testing.B, keys []string, op func(ctx context.Context, k string) error) {
+	b.SetParallelism(benchParallelism)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if err := op(b.Context(), keys[i%len(keys)]); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+}
+
+// BenchmarkGet compares a Get through the store and through a cache (keys
+// without namespace: one round trip) with the same Get on the raw client,
+// and shows a namespaced Get.
 func BenchmarkGet(b *testing.B) {
 	client := benchClient(b)
 	val := make([]byte, 100)
-	for _, kind := range []string{"raw", "store", "store-namespaced"} {
+	for _, kind := range []string{"raw", "store", "cache", "store-namespaced"} {
 		b.Run(kind, func(b *testing.B) {
 			s := New(client, Options{})
 			defer s.Close()
-			prefix := ""
+			prefix, op := "", kind
 			if kind == "store-namespaced" {
-				prefix = "bench:"
+				prefix, op = "bench:", "store"
 			}
 			keys := benchKeys(b, prefix)
 			for _, k := range keys {
@@ -55,64 +98,27 @@ func BenchmarkGet(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.SetParallelism(benchParallelism)
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				i := 0
-				for pb.Next() {
-					k := keys[i%len(keys)]
-					i++
-					var err error
-					if kind == "raw" {
-						_, err = client.Get(k)
-					} else {
-						var found bool
-						_, found, err = s.Get(b.Context(), k)
-						if !found && err == nil {
-							err = fmt.Errorf("miss of %q", k)
-						}
-					}
-					if err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
+			runParallel(b, keys, benchGetters(client, s)[op])
 		})
 	}
 }
 
-// BenchmarkSet compares a Set through the store with the same Set on the
-// raw client.
+// BenchmarkSet compares a Set through the store and through a cache with
+// the same Set on the raw client.
 func BenchmarkSet(b *testing.B) {
 	client := benchClient(b)
 	val := make([]byte, 100)
-	for _, kind := range []string{"raw", "store"} {
+	for _, kind := range []string{"raw", "store", "cache"} {
 		b.Run(kind, func(b *testing.B) {
 			s := New(client, Options{})
 			defer s.Close()
-			keys := benchKeys(b, "")
-			b.SetParallelism(benchParallelism)
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				i := 0
-				for pb.Next() {
-					k := keys[i%len(keys)]
-					i++
-					var err error
-					if kind == "raw" {
-						err = client.Set(&gm.Item{Key: k, Value: val})
-					} else {
-						err = s.Set(b.Context(), k, val, 0)
-					}
-					if err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
+			c := cache.Must(cache.New(s, cache.Options[string, []byte]{Serializer: serializer.Bytes()}))
+			set := map[string]func(ctx context.Context, k string) error{
+				"raw":   func(_ context.Context, k string) error { return client.Set(&gm.Item{Key: k, Value: val}) },
+				"store": func(ctx context.Context, k string) error { return s.Set(ctx, k, val, 0) },
+				"cache": func(ctx context.Context, k string) error { return c.Set(ctx, k, val) },
+			}[kind]
+			runParallel(b, benchKeys(b, ""), set)
 		})
 	}
 }

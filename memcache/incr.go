@@ -108,15 +108,7 @@ func (s *Store) casAdd(ctx context.Context, op, key, mkey string, delta int64) (
 // addNumber creates mkey holding n, with no expiry, and reports whether it
 // did (false: the key exists).
 func (s *Store) addNumber(ctx context.Context, op, key, mkey string, n int64) (bool, error) {
-	err := after(ctx, s.client.Add(&gm.Item{Key: mkey, Value: strconv.AppendInt(nil, n, 10)}))
-	switch {
-	case err == nil:
-		return true, nil
-	case isNotStored(err):
-		return false, nil
-	default:
-		return false, opError(op, key, err)
-	}
+	return s.add(ctx, op, key, &gm.Item{Key: mkey, Value: strconv.AppendInt(nil, n, 10)})
 }
 
 // undoIncr subtracts delta (modulo 2^64, as memcached added it) from the

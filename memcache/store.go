@@ -149,7 +149,13 @@ func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Durati
 		return false, err
 	}
 	exp, flags := expiry(time.Now(), ttl)
-	err = after(ctx, s.client.Add(&gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp}))
+	return s.add(ctx, op, key, &gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp})
+}
+
+// add stores item with memcached's add and reports whether it did (false:
+// the key exists). key is the caller's key, for errors.
+func (s *Store) add(ctx context.Context, op, key string, item *gm.Item) (bool, error) {
+	err := after(ctx, s.client.Add(item))
 	switch {
 	case err == nil:
 		return true, nil

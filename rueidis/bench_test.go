@@ -8,7 +8,9 @@ import (
 
 	rd "github.com/redis/rueidis"
 
+	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/internal/testserver"
+	"github.com/cachekit/cachekit/serializer"
 )
 
 // benchParallelism is the number of goroutines per GOMAXPROCS of the
@@ -88,6 +90,21 @@ func BenchmarkGet(b *testing.B) {
 			return err
 		})
 	})
+	b.Run("cache", func(b *testing.B) {
+		c := benchCache(b, client)
+		runParallel(b, func(ctx context.Context, key string) error {
+			_, _, err := c.Get(ctx, key)
+			return err
+		})
+	})
+}
+
+// benchCache returns a Cache[string, []byte] with serializer.Bytes() on a
+// new store of client: the shape users compare with the bare client.
+func benchCache(b *testing.B, client rd.Client) *cache.Cache[string, []byte] {
+	s := New(client, Options{})
+	b.Cleanup(func() { _ = s.Close() })
+	return cache.Must(cache.New(s, cache.Options[string, []byte]{Serializer: serializer.Bytes()}))
 }
 
 // BenchmarkSet compares Store.Set with the SET of the bare client that it
@@ -104,6 +121,12 @@ func BenchmarkSet(b *testing.B) {
 		defer s.Close()
 		runParallel(b, func(ctx context.Context, key string) error {
 			return s.Set(ctx, key, benchValue, 0)
+		})
+	})
+	b.Run("cache", func(b *testing.B) {
+		c := benchCache(b, client)
+		runParallel(b, func(ctx context.Context, key string) error {
+			return c.Set(ctx, key, benchValue)
 		})
 	})
 }

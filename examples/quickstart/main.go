@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,12 +29,12 @@ type User struct {
 }
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context) error {
+func run(ctx context.Context, w io.Writer) error {
 	store := memory.New(memory.Options{MaxEntries: 100_000})
 	defer store.Close()
 
@@ -54,21 +56,21 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("typed cache:   Get(1) = %+v (found %v), backend key %q\n", u, found, users.Key(1))
+	fmt.Fprintf(w, "typed cache:   Get(1) = %+v (found %v), backend key %q\n", u, found, users.Key(1))
 	_, found, _ = users.Get(ctx, 2)
-	fmt.Printf("               Get(2) found %v; hits %d, misses %d, ratio %.2f\n", found, stats.Hits(), stats.Misses(), stats.Ratio())
+	fmt.Fprintf(w, "               Get(2) found %v; hits %d, misses %d, ratio %.2f\n", found, stats.Hits(), stats.Misses(), stats.Ratio())
 
 	// 2. The same type through msgpack: what Redis and memcached would hold.
 	packed := cache.Must(cache.New(store, cache.Options[int, User]{Namespace: "packed", Serializer: serializer.Msgpack[User]()}))
 	_ = packed.Set(ctx, 1, User{ID: 1, Name: "Ada"})
 	raw, _, _ := store.Get(ctx, packed.Key(1))
-	fmt.Printf("serializer:    msgpack stores %d bytes under %q\n", len(raw), packed.Key(1))
+	fmt.Fprintf(w, "serializer:    msgpack stores %d bytes under %q\n", len(raw), packed.Key(1))
 
 	// 3. TTLs: a per-write TTL overrides the cache's default.
 	_ = users.Set(ctx, 3, User{ID: 3, Name: "Brief"}, cache.TTL(30*time.Millisecond))
 	time.Sleep(60 * time.Millisecond)
 	_, found, _ = users.Get(ctx, 3)
-	fmt.Printf("ttl:           a 30ms entry after 60ms: found %v\n", found)
+	fmt.Fprintf(w, "ttl:           a 30ms entry after 60ms: found %v\n", found)
 
 	// 4. lock.Red against a stampede: eight callers, one expensive load.
 	reports := cache.Must(cache.New(store, cache.Options[string, string]{Namespace: "reports"}))
@@ -93,7 +95,7 @@ func run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	fmt.Printf("red lock:      8 callers, %d load(s), all got %q: %v\n", loads.Load(), results[0], allEqual(results))
+	fmt.Fprintf(w, "red lock:      8 callers, %d load(s), all got %q: %v\n", loads.Load(), results[0], allEqual(results))
 
 	// 5. lock.Optimistic: a read-modify-write that retries on conflict.
 	counters := cache.Must(cache.New(store, cache.Options[string, int]{Namespace: "counters"}))
@@ -112,7 +114,7 @@ func run(ctx context.Context) error {
 	}
 	wg2.Wait()
 	n, _, _ := counters.Get(ctx, "visits")
-	fmt.Printf("optimistic:    4 goroutines x 25 updates = %d\n", n)
+	fmt.Fprintf(w, "optimistic:    4 goroutines x 25 updates = %d\n", n)
 	return nil
 }
 
