@@ -17,9 +17,14 @@ servers:
 test: servers
 	$(GO) test -race -count=1 ./...
 
-## bench: run the library's benchmarks
+## bench: run benchmarks/ (cachekit against its peers, on servers of its own)
+## and write benchmarks/RESULTS.md; BENCH=short (default) or BENCH=full;
+## BENCHTIME and COUNT on the command line override the mode's
 bench: servers
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./...
+	BENCH='$(or $(BENCH),short)' \
+	$(if $(filter command line environment,$(origin BENCHTIME)),BENCHTIME='$(BENCHTIME)') \
+	$(if $(filter command line environment,$(origin COUNT)),COUNT='$(COUNT)') \
+	./benchmarks/run.sh
 
 ## lint: gofmt and go vet
 lint:

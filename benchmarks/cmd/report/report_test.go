@@ -1,0 +1,69 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+func TestSplitNameSeparatesImplAndGOMAXPROCS(t *testing.T) {
+	for name, want := range map[string]sampleKey{
+		"Memory/GetHit/impl=cachekit-2":              {"Memory/GetHit", "cachekit"},
+		"Serializer/size=small/impl=json-2":          {"Serializer/size=small", "json"},
+		"Optimistic/store=redis/impl=go-redis-watch": {"Optimistic/store=redis", "go-redis-watch"},
+		"Stampede/impl=cachekit-16":                  {"Stampede", "cachekit"},
+		"Plain-2":                                    {"Plain", ""},
+	} {
+		if got := splitName(benchfmt.Name(name)); got != want {
+			t.Errorf("splitName(%q) = %+v, want %+v", name, got, want)
+		}
+	}
+}
+
+func TestReportJudgesEachTargetFromTheMedians(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "RESULTS.md")
+	if err := run(out, "chart.svg", "go test -bench .", "short", "", []string{"testdata/bench.txt"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(b)
+	for _, want := range []string{
+		// medians: 21 ns vs 26.25 ns
+		"| Memory Get hit (Cache[string, int], no serializer) | 0.80× (21.0 ns vs 26.2 ns) | ≤ 1.50× otter | met |",
+		"| Memory Set | 2.00× (100.0 ns vs 50.0 ns) | ≤ 1.50× otter | MISSED |",
+		"| Stampede p99 time to value, against redsync's polling | 0.005× (2.00 ms vs 400.00 ms) | < 1.00× redsync | met |",
+		"| Redis Get hit, parallel (Cache[string, []byte], serializer.Bytes) | — | ≤ 1.10× rueidis | no data |",
+		"| Memory Get hit allocations | median 0, worst of 2 runs 0 | = 0 | met |",
+		"| cachekit | 23.00 ms | 1 | 1.00 ms | 2.00 ms | 0 |",
+		"go test -bench .",
+		"![cachekit time over peer time](chart.svg)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("RESULTS.md lacks %q; it is:\n%s", want, md)
+		}
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "chart.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(svg), "<svg") || !strings.Contains(string(svg), "Memory Get hit vs otter") {
+		t.Errorf("chart.svg is not the chart: %.200s", svg)
+	}
+}
+
+func TestReportFailsWithoutResults(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.txt")
+	if err := os.WriteFile(empty, []byte("PASS\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(filepath.Join(t.TempDir(), "R.md"), "", "", "short", "", []string{empty}); err == nil {
+		t.Fatal("a report was written from no results")
+	}
+}
