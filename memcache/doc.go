@@ -36,6 +36,13 @@
 // generation on its next write, and its earlier entries stay unreachable,
 // as if cleared.
 //
+// The store sees only full keys, so this holds for every key with a ':',
+// also one of a cache without a Namespace ("user:1" belongs to namespace
+// "user"): it is cleared by Clear("user"), as "SCAN user:*" would clear it
+// on Redis, and its writes pay the generation's round trip. Keys of caches
+// without a namespace that should cost one round trip avoid ':' (use "-"
+// or "/" to separate their parts).
+//
 // Costs in round trips: Get and Set of a key without a namespace, one.
 // Reads of a namespaced key (Get, Exists, MultiGet) fetch the generation
 // and the key at the generation last seen together, one round trip unless

@@ -107,6 +107,12 @@ func increment(v any, delta int64) (any, int64, error) {
 			return nil, 0, overflow(v, delta)
 		}
 		return r, r, nil
+	case int: // the common Cache[K, int], without reflection
+		r, ok := addInt(int64(x), delta)
+		if !ok || int64(int(r)) != r {
+			return nil, 0, overflow(v, delta)
+		}
+		return int(r), r, nil
 	}
 	rv := reflect.ValueOf(v)
 	if !rv.IsValid() {

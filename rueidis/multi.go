@@ -1,8 +1,10 @@
 package rueidis
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	rd "github.com/redis/rueidis"
@@ -38,28 +40,30 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 		}
 		return vals, nil
 	}
-	// groups[i] holds the positions in keys of the keys of one slot, in
-	// the order the slots first appear.
-	var groups [][]int
-	bySlot := make(map[uint16]int)
+	// order lists the positions in keys sorted by hash slot, so that each
+	// run of one slot in it becomes one MGET: one slice and one sort
+	// instead of a slice per slot.
+	slots := make([]uint16, len(keys))
+	order := make([]int, len(keys))
 	for i, key := range keys {
-		slot := keySlot(key)
-		g, ok := bySlot[slot]
-		if !ok {
-			g = len(groups)
-			bySlot[slot] = g
-			groups = append(groups, nil)
-		}
-		groups[g] = append(groups[g], i)
+		slots[i], order[i] = keySlot(key), i
 	}
-	cmds := make(rd.Commands, len(groups))
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(slots[a], slots[b]) })
+	var groups [][]int // runs of order, one per slot
+	cmds := make(rd.Commands, 0, len(keys))
 	slotKeys := make([]string, 0, len(keys))
-	for g, idx := range groups {
+	for start := 0; start < len(order); {
+		end := start + 1
+		for end < len(order) && slots[order[end]] == slots[order[start]] {
+			end++
+		}
 		slotKeys = slotKeys[:0]
-		for _, i := range idx {
+		for _, i := range order[start:end] {
 			slotKeys = append(slotKeys, keys[i])
 		}
-		cmds[g] = s.client.B().Mget().Key(slotKeys...).Build()
+		groups = append(groups, order[start:end])
+		cmds = append(cmds, s.client.B().Mget().Key(slotKeys...).Build())
+		start = end
 	}
 	for g, res := range s.client.DoMulti(ctx, cmds...) {
 		first := keys[groups[g][0]]
