@@ -20,7 +20,18 @@ func TestConformance(t *testing.T) {
 			t.Cleanup(func() { _ = client.Close() })
 			return New(client, Options{})
 		},
-		Shared:        true,
+		Shared: true,
+		Dead: func(t testing.TB) cache.Store {
+			addr, kill := testserver.Proxy(t, testserver.Memcached(t))
+			client := gm.New(addr)
+			t.Cleanup(func() { _ = client.Close() })
+			s := New(client, Options{})
+			if err := s.Set(t.Context(), "alive", []byte("1"), 0); err != nil {
+				t.Fatal(err)
+			}
+			kill()
+			return s
+		},
 		TTLResolution: time.Second,
 		WriteRaw: func(t testing.TB, key string, val []byte) {
 			// The store maps the key (a namespaced one to its current

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/cache/cachetest"
+	"github.com/cachekit/cachekit/internal/testserver"
 )
 
 func TestConformance(t *testing.T) {
@@ -20,6 +21,7 @@ func TestConformance(t *testing.T) {
 				return s
 			},
 			Shared:       true,
+			Dead:         d.dead,
 			CompareBytes: true,
 			WakeWithin:   100 * time.Millisecond,
 			WriteRaw: func(tb testing.TB, key string, val []byte) {
@@ -29,4 +31,21 @@ func TestConformance(t *testing.T) {
 			},
 		})
 	})
+}
+
+// dead returns a store whose server goes away once it is made: a client
+// connected through a proxy that is then killed. Only standalone: a Cluster
+// client learns the nodes' own addresses and would not use the proxy.
+func (d deployment) dead(tb testing.TB) cache.Store {
+	if d.name != "standalone" {
+		tb.Skip("a Cluster client bypasses a proxy")
+	}
+	addr, kill := testserver.Proxy(tb, d.addrs(tb)[0])
+	client, err := rd.NewClient(rd.ClientOption{InitAddress: []string{addr}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(client.Close)
+	kill()
+	return New(client, Options{})
 }

@@ -13,6 +13,16 @@
 //
 // The store does not own the client: close the store first, then the client.
 //
+// # Contexts and unreachable servers
+//
+// Every call passes its ctx to rueidis, and returns an error matching
+// ctx.Err() when ctx ends first. Give calls a deadline: when the server is
+// unreachable, rueidis retries read-only commands (GET, MGET, EXISTS) until
+// ctx ends, so a call with a ctx that never ends waits for the server to
+// come back (set rueidis.ClientOption.DisableRetry to fail at once). The
+// error then wraps the dial error, e.g. errors.Is(err,
+// syscall.ECONNREFUSED).
+//
 // # Commands
 //
 // Each operation is one command, or one Lua script run with EVALSHA (and

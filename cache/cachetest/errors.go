@@ -3,6 +3,9 @@ package cachetest
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,6 +85,24 @@ func runErrors(t *testing.T, h Harness) {
 		assertValue(t, c, "k", 1)
 	})
 
+	if h.Dead != nil {
+		t.Run("DeadServer", func(t *testing.T) {
+			s := h.Dead(t)
+			t.Cleanup(func() { _ = s.Close() })
+			c := newCache[string, int](t, s, cache.Options[string, int]{})
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+			defer cancel()
+			start := time.Now()
+			for name, err := range everyOperation(ctx, c) {
+				if assert.Error(t, err, name) {
+					assert.True(t, isNetworkError(err) || errors.Is(err, context.DeadlineExceeded),
+						"%s: %v is neither a network error nor the deadline", name, err)
+				}
+			}
+			assert.Less(t, time.Since(start), 10*time.Second, "operations on a dead server return promptly")
+		})
+	}
+
 	t.Run("ClosedStore", func(t *testing.T) {
 		s := h.New(t)
 		c := newCache[string, int](t, s, cache.Options[string, int]{})
@@ -111,4 +132,12 @@ func everyOperation(ctx context.Context, c *cache.Cache[string, int]) map[string
 	s := c.Store()
 	_, errs["Store.CompareAndDelete"] = s.CompareAndDelete(ctx, "k", []byte("t"))
 	return errs
+}
+
+// isNetworkError reports whether err is, or wraps, a failure of the
+// network: what a store reports for a server that is gone.
+func isNetworkError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)
 }

@@ -40,6 +40,11 @@ type Harness struct {
 	// instance must learn of a release: 100 ms on Redis, 500 ms on
 	// memcached. 0 means 500 ms.
 	WakeWithin time.Duration
+	// Dead, if set, returns a store whose server has gone away after the
+	// store was made (its connections closed, its port refusing new ones),
+	// so the suite can check that every operation then fails promptly
+	// with an error, never a hang, a panic or a wrong value.
+	Dead func(t testing.TB) cache.Store
 	// CompareBytes reports that the store's versions are the stored bytes
 	// (Redis), not a counter of writes: CompareAndSwap then cannot tell a
 	// value changed from A to B and back to A from one left alone, and the
