@@ -33,6 +33,7 @@ type DecodeError struct {
 	Err error  // the serializer's (or store's) error
 }
 
+// Error names the key and the cause.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("cache: cannot decode value of key %q: %v", e.Key, e.Err)
 }

@@ -163,7 +163,7 @@ func TestReleaseIsPerStoreAndKey(t *testing.T) {
 }
 
 // uncomparableStore cannot be a map key: its waiters are keyed by its type.
-type uncomparableStore struct{ data []byte }
+type uncomparableStore struct{ _ []byte }
 
 // interfaceStore is comparable by type but may panic when compared.
 type interfaceStore struct{ x any }

@@ -1,0 +1,61 @@
+// Package cache is a typed cache over pluggable stores.
+//
+// A Cache[K, V] keeps values V under keys K in a Store: the in-process
+// memory store (package memory), Redis standalone or Cluster (package
+// rueidis) or memcached (package memcache). Every store behaves the same
+// way, and package cache/cachetest checks that it does.
+//
+//	store := memory.New(memory.Options{MaxEntries: 100_000})
+//	defer store.Close()
+//	users := cache.Must(cache.New(store, cache.Options[int, User]{
+//		Namespace: "users",
+//		TTL:       time.Hour,
+//	}))
+//	err := users.Set(ctx, 42, User{Name: "Ada"})
+//	u, found, err := users.Get(ctx, 42)
+//
+// # Keys
+//
+// The backend key of key is Namespace + ":" + KeyFunc(key), or
+// KeyFunc(key) without a namespace; Cache.Key returns it. The default
+// KeyFunc keeps strings as they are, writes integers in decimal, and uses
+// String for a fmt.Stringer. Clear removes the keys of the cache's
+// namespace only, and everything when the namespace is empty.
+//
+// # Values
+//
+// A Serializer turns values into bytes (package serializer has JSON,
+// msgpack, gob, strings and bytes). With no serializer, a store that can
+// hold Go values (a ValueStore: the memory store) keeps them as they are,
+// with no encoding or copy: a Get hit then allocates nothing. Other stores
+// use JSON. Bytes that a serializer cannot decode are an error matching
+// ErrDecode that names the key, never a zero or wrong value.
+//
+// # Expiry
+//
+// Writes expire after TTL(d) if given, else after Options.TTL; 0 never
+// expires, and a write without a TTL replaces any earlier expiry. Memory
+// and Redis keep millisecond precision; memcached counts whole seconds and
+// rounds up.
+//
+// # Errors
+//
+// Match errors with errors.Is: ErrExists (Add of a present key),
+// ErrNotInteger (Increment of a value that is not a decimal integer),
+// ErrDecode, ErrInvalidKey, ErrInvalidTTL and ErrClosed (an operation after
+// the store's Close). A cancelled or expired ctx gives an error matching
+// ctx.Err(). A miss is not an error: Get returns found == false.
+//
+// # Hooks
+//
+// Options.Hooks observe every operation (see Event); package hook has
+// hit/miss counting and timing. A cache without hooks does not read the
+// clock.
+//
+// # Locks
+//
+// Package lock builds two locks on a Cache: lock.Red, a lease lock against
+// cache stampedes, and lock.Optimistic, a compare-and-set lock, on top of
+// Store.Add, Store.CompareAndDelete, Cache.GetVersion and
+// Cache.CompareAndSwap.
+package cache
