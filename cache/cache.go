@@ -77,28 +77,17 @@ func (c *Cache[K, V]) Namespace() string { return c.ns }
 
 // Delete removes key and reports whether it existed.
 func (c *Cache[K, V]) Delete(ctx context.Context, key K) (bool, error) {
-	k := c.Key(key)
-	if len(c.hooks) == 0 {
-		return c.store.Delete(ctx, k)
-	}
-	e := Event{Op: OpDelete, Key: k, Start: time.Now()}
+	k, start := c.Key(key), begin(c.hooks)
 	existed, err := c.store.Delete(ctx, k)
-	e.Err = err
-	c.observe(ctx, e)
+	end(ctx, c.hooks, start, Event{Op: OpDelete, Key: k, Err: err})
 	return existed, err
 }
 
 // Exists reports whether key is present.
 func (c *Cache[K, V]) Exists(ctx context.Context, key K) (bool, error) {
-	k := c.Key(key)
-	if len(c.hooks) == 0 {
-		return c.store.Exists(ctx, k)
-	}
-	e := Event{Op: OpExists, Key: k, Start: time.Now()}
+	k, start := c.Key(key), begin(c.hooks)
 	found, err := c.store.Exists(ctx, k)
-	e.Err = err
-	e.countRead(found, err)
-	c.observe(ctx, e)
+	end(ctx, c.hooks, start, readEvent(OpExists, k, found, err))
 	return found, err
 }
 
@@ -111,54 +100,31 @@ func (c *Cache[K, V]) Exists(ctx context.Context, key K) (bool, error) {
 // or held as they are (memory with no serializer) can be read back with Get
 // after Increment.
 func (c *Cache[K, V]) Increment(ctx context.Context, key K, delta int64) (int64, error) {
-	k := c.Key(key)
-	if len(c.hooks) == 0 {
-		return c.store.Increment(ctx, k, delta)
-	}
-	e := Event{Op: OpIncrement, Key: k, Start: time.Now()}
+	k, start := c.Key(key), begin(c.hooks)
 	n, err := c.store.Increment(ctx, k, delta)
-	e.Err = err
-	c.observe(ctx, e)
+	end(ctx, c.hooks, start, Event{Op: OpIncrement, Key: k, Err: err})
 	return n, err
 }
 
 // Expire gives key a new expiry, ttl from now; ttl == 0 removes its
 // expiry. It reports false for a missing key.
 func (c *Cache[K, V]) Expire(ctx context.Context, key K, ttl time.Duration) (bool, error) {
-	k := c.Key(key)
+	k, start := c.Key(key), begin(c.hooks)
+	found, err := false, error(nil)
 	if ttl < 0 {
-		return false, fmt.Errorf("%w: expire %q: %v is negative", ErrInvalidTTL, k, ttl)
+		err = fmt.Errorf("%w: expire %q: %v is negative", ErrInvalidTTL, k, ttl)
+	} else {
+		found, err = c.store.Expire(ctx, k, ttl)
 	}
-	if len(c.hooks) == 0 {
-		return c.store.Expire(ctx, k, ttl)
-	}
-	e := Event{Op: OpExpire, Key: k, Start: time.Now()}
-	found, err := c.store.Expire(ctx, k, ttl)
-	e.Err = err
-	c.observe(ctx, e)
+	end(ctx, c.hooks, start, Event{Op: OpExpire, Key: k, Err: err})
 	return found, err
 }
 
 // Clear removes every key of this cache's namespace, and only those; with
 // no namespace it empties the whole store.
 func (c *Cache[K, V]) Clear(ctx context.Context) error {
-	if len(c.hooks) == 0 {
-		return c.store.Clear(ctx, c.ns)
-	}
-	e := Event{Op: OpClear, Key: c.ns, Start: time.Now()}
+	start := begin(c.hooks)
 	err := c.store.Clear(ctx, c.ns)
-	e.Err = err
-	c.observe(ctx, e)
+	end(ctx, c.hooks, start, Event{Op: OpClear, Key: c.ns, Err: err})
 	return err
-}
-
-// countRead records one key's hit or miss unless the read failed.
-func (e *Event) countRead(found bool, err error) {
-	switch {
-	case err != nil:
-	case found:
-		e.Hits++
-	default:
-		e.Misses++
-	}
 }

@@ -79,11 +79,40 @@ type HookFunc func(ctx context.Context, e Event)
 // Observe calls f.
 func (f HookFunc) Observe(ctx context.Context, e Event) { f(ctx, e) }
 
-// observe reports e to every hook. Callers check len(c.hooks) first so that
-// a cache without hooks never reads the clock.
-func (c *Cache[K, V]) observe(ctx context.Context, e Event) {
-	e.Duration = time.Since(e.Start)
-	for _, h := range c.hooks {
+// begin returns the start of an operation, or the zero time when there are
+// no hooks: a cache without hooks never reads the clock.
+func begin(hooks []Hook) time.Time {
+	if len(hooks) == 0 {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// end reports the operation e, begun at start, to every hook. It is small
+// enough to be inlined, so that without hooks e is never built.
+func end(ctx context.Context, hooks []Hook, start time.Time, e Event) {
+	if len(hooks) != 0 {
+		report(ctx, hooks, start, e)
+	}
+}
+
+func report(ctx context.Context, hooks []Hook, start time.Time, e Event) {
+	e.Start, e.Duration = start, time.Since(start)
+	for _, h := range hooks {
 		h.Observe(ctx, e)
 	}
+}
+
+// readEvent is the Event of a read of one key: a hit or a miss, unless the
+// read failed.
+func readEvent(op Op, key string, found bool, err error) Event {
+	e := Event{Op: op, Key: key, Err: err}
+	switch {
+	case err != nil:
+	case found:
+		e.Hits = 1
+	default:
+		e.Misses = 1
+	}
+	return e
 }

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"context"
-	"time"
 )
 
 // Get returns the value of key and whether it was found. A missing or
@@ -10,15 +9,9 @@ import (
 // the serializer cannot decode give an error matching ErrDecode that names
 // the key.
 func (c *Cache[K, V]) Get(ctx context.Context, key K) (V, bool, error) {
-	k := c.Key(key)
-	if len(c.hooks) == 0 {
-		return c.get(ctx, k)
-	}
-	e := Event{Op: OpGet, Key: k, Start: time.Now()}
+	k, start := c.Key(key), begin(c.hooks)
 	v, found, err := c.get(ctx, k)
-	e.Err = err
-	e.countRead(found, err)
-	c.observe(ctx, e)
+	end(ctx, c.hooks, start, readEvent(OpGet, k, found, err))
 	return v, found, err
 }
 
@@ -47,17 +40,13 @@ func (c *Cache[K, V]) MultiGet(ctx context.Context, keys ...K) (map[K]V, error) 
 	for i, key := range keys {
 		ks[i] = c.Key(key)
 	}
-	if len(c.hooks) == 0 {
-		return c.multiGet(ctx, keys, ks)
-	}
-	e := Event{Op: OpMultiGet, Keys: ks, Start: time.Now()}
+	start := begin(c.hooks)
 	m, err := c.multiGet(ctx, keys, ks)
-	e.Err = err
+	e := Event{Op: OpMultiGet, Keys: ks, Err: err}
 	if err == nil {
-		e.Hits = len(m)
-		e.Misses = len(keys) - len(m)
+		e.Hits, e.Misses = len(m), len(keys)-len(m)
 	}
-	c.observe(ctx, e)
+	end(ctx, c.hooks, start, e)
 	return m, err
 }
 
@@ -103,15 +92,9 @@ func (c *Cache[K, V]) multiGet(ctx context.Context, keys []K, ks []string) (map[
 // GetVersion returns the value of key, whether it was found, and the
 // store's version of it for CompareAndSwap. lock.Optimistic is built on it.
 func (c *Cache[K, V]) GetVersion(ctx context.Context, key K) (V, Version, bool, error) {
-	k := c.Key(key)
-	if len(c.hooks) == 0 {
-		return c.getVersion(ctx, k)
-	}
-	e := Event{Op: OpGetVersion, Key: k, Start: time.Now()}
+	k, start := c.Key(key), begin(c.hooks)
 	v, ver, found, err := c.getVersion(ctx, k)
-	e.Err = err
-	e.countRead(found, err)
-	c.observe(ctx, e)
+	end(ctx, c.hooks, start, readEvent(OpGetVersion, k, found, err))
 	return v, ver, found, err
 }
 

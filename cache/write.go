@@ -3,20 +3,15 @@ package cache
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
 // Set writes val under key, replacing any earlier value and expiry. Its
 // expiry is TTL(d) if given, else Options.TTL; 0 never expires.
 func (c *Cache[K, V]) Set(ctx context.Context, key K, val V, opts ...WriteOption) error {
-	k := c.Key(key)
-	if len(c.hooks) == 0 {
-		return c.set(ctx, k, val, opts)
-	}
-	e := Event{Op: OpSet, Key: k, Start: time.Now()}
-	e.Err = c.set(ctx, k, val, opts)
-	c.observe(ctx, e)
-	return e.Err
+	k, start := c.Key(key), begin(c.hooks)
+	err := c.set(ctx, k, val, opts)
+	end(ctx, c.hooks, start, Event{Op: OpSet, Key: k, Err: err})
+	return err
 }
 
 func (c *Cache[K, V]) set(ctx context.Context, k string, val V, opts []WriteOption) error {
@@ -42,13 +37,10 @@ func (c *Cache[K, V]) MultiSet(ctx context.Context, items map[K]V, opts ...Write
 		ks = append(ks, c.Key(key))
 		vs = append(vs, v)
 	}
-	if len(c.hooks) == 0 {
-		return c.multiSet(ctx, ks, vs, opts)
-	}
-	e := Event{Op: OpMultiSet, Keys: ks, Start: time.Now()}
-	e.Err = c.multiSet(ctx, ks, vs, opts)
-	c.observe(ctx, e)
-	return e.Err
+	start := begin(c.hooks)
+	err := c.multiSet(ctx, ks, vs, opts)
+	end(ctx, c.hooks, start, Event{Op: OpMultiSet, Keys: ks, Err: err})
+	return err
 }
 
 func (c *Cache[K, V]) multiSet(ctx context.Context, ks []string, vs []V, opts []WriteOption) error {
@@ -78,14 +70,10 @@ func (c *Cache[K, V]) multiSet(ctx context.Context, ks []string, vs []V, opts []
 // Add writes val under key only if the key is absent, atomically on every
 // store. It returns an error matching ErrExists if the key is present.
 func (c *Cache[K, V]) Add(ctx context.Context, key K, val V, opts ...WriteOption) error {
-	k := c.Key(key)
-	if len(c.hooks) == 0 {
-		return c.add(ctx, k, val, opts)
-	}
-	e := Event{Op: OpAdd, Key: k, Start: time.Now()}
-	e.Err = c.add(ctx, k, val, opts)
-	c.observe(ctx, e)
-	return e.Err
+	k, start := c.Key(key), begin(c.hooks)
+	err := c.add(ctx, k, val, opts)
+	end(ctx, c.hooks, start, Event{Op: OpAdd, Key: k, Err: err})
+	return err
 }
 
 func (c *Cache[K, V]) add(ctx context.Context, k string, val V, opts []WriteOption) error {
@@ -115,14 +103,9 @@ func (c *Cache[K, V]) add(ctx context.Context, k string, val V, opts []WriteOpti
 // writes unconditionally. It reports swapped == false, and writes nothing,
 // when the key changed or was deleted since. lock.Optimistic is built on it.
 func (c *Cache[K, V]) CompareAndSwap(ctx context.Context, key K, ver Version, val V, opts ...WriteOption) (Version, bool, error) {
-	k := c.Key(key)
-	if len(c.hooks) == 0 {
-		return c.compareAndSwap(ctx, k, ver, val, opts)
-	}
-	e := Event{Op: OpCompareAndSwap, Key: k, Start: time.Now()}
+	k, start := c.Key(key), begin(c.hooks)
 	newVer, swapped, err := c.compareAndSwap(ctx, k, ver, val, opts)
-	e.Err = err
-	c.observe(ctx, e)
+	end(ctx, c.hooks, start, Event{Op: OpCompareAndSwap, Key: k, Err: err})
 	return newVer, swapped, err
 }
 

@@ -40,33 +40,14 @@ func memcachedArgs(port int) []string {
 }
 
 // startMemcached starts a memcached in g on a port from port and waits until
-// it answers "version".
+// it answers "version". memcached notices SIGTERM only once a second, so it
+// is stopped with SIGKILL.
 func startMemcached(g *group, port func() (int, error)) (string, error) {
-	bin, err := lookPath("memcached", "memcached")
-	if err != nil {
-		return "", err
-	}
-	return retryPorts(func() (string, error) {
-		port, err := port()
-		if err != nil {
-			return "", err
-		}
-		dir, err := g.mkdirTemp("memcached")
-		if err != nil {
-			return "", err
-		}
-		p, err := g.start(command{dir: dir, log: "memcached.log", path: bin, args: memcachedArgs(port), kill: true})
-		if err != nil {
-			g.discard(dir)
-			return "", err
-		}
-		addr := addrOf(port)
-		if err := p.waitReady(addr, memcachedVersion); err != nil {
-			g.discard(dir, p)
-			return "", err
-		}
-		return addr, nil
-	})
+	return g.startServer(serverSpec{
+		bin: "memcached", pkg: "memcached", name: "memcached", kill: true,
+		args:  func(port int, _ string) []string { return memcachedArgs(port) },
+		ready: memcachedVersion,
+	}, port)
 }
 
 // memcachedVersion is the readiness probe of memcached.

@@ -46,31 +46,10 @@ func redisArgs(port int, dir string) []string {
 // startRedis starts a standalone redis-server in g on a port from port and
 // waits until it answers PING.
 func startRedis(g *group, port func() (int, error)) (string, error) {
-	bin, err := lookPath("redis-server", "redis-server")
-	if err != nil {
-		return "", err
-	}
-	return retryPorts(func() (string, error) {
-		port, err := port()
-		if err != nil {
-			return "", err
-		}
-		dir, err := g.mkdirTemp("redis")
-		if err != nil {
-			return "", err
-		}
-		p, err := g.start(command{dir: dir, log: "redis.log", path: bin, args: redisArgs(port, dir)})
-		if err != nil {
-			g.discard(dir)
-			return "", err
-		}
-		addr := addrOf(port)
-		if err := p.waitReady(addr, pingRedis); err != nil {
-			g.discard(dir, p)
-			return "", err
-		}
-		return addr, nil
-	})
+	return g.startServer(serverSpec{
+		bin: "redis-server", pkg: "redis-server", name: "redis",
+		args: redisArgs, ready: pingRedis,
+	}, port)
 }
 
 // RedisCLI runs redis-cli against the server at addr with args (options such
