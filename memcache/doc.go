@@ -67,7 +67,10 @@
 // memcached does not tell how long an entry has left, so every write
 // records the entry's deadline in its flags (Unix seconds, 0 for none);
 // Increment and Expire read it to rewrite an entry without changing, or
-// while changing, its expiry. Entries written by other clients with flags
+// while changing, its expiry. A rewrite that keeps the expiry sends the
+// recorded deadline as an absolute time, which memcached maps onto its own
+// one-second ticks: the entry then expires within a second of its first
+// deadline, and never before its TTL has passed. Entries written by other clients with flags
 // of their own lose their expiry when Increment rewrites them.
 //
 // # Versions
