@@ -74,6 +74,14 @@
 //     2³² entries, a 10 MB chunk of a message), so a few crafted bytes could
 //     otherwise cost gigabytes. The walk is a single pass with no
 //     allocation for ordinary inputs.
+//   - Msgpack's decoder does not always read an input as the walk does: a
+//     value it expects to be a map may be an extension, whose payload it
+//     then reads as the map. So the walk also notes which bytes are payload,
+//     and the decoder reads from a reader that refuses to start a value at
+//     one: such an input is an error before anything is allocated for it,
+//     whatever the nesting (a map in an extension in an array of maps...).
+//     Extensions read as what they are (times, registered types) decode as
+//     before.
 //   - encoding/json allocates as it reads and limits nesting itself.
 //
 // The payload of a msgpack extension type that the program registers with

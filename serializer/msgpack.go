@@ -44,9 +44,13 @@ type msgpackEncoder struct {
 }
 
 type msgpackDecoder struct {
-	r   bytes.Reader
+	r   guardedReader
 	dec *msgpack.Decoder
 }
+
+// maxPooledGuard is the largest guard (in words) of a pooled decoder: that
+// of a 512 KiB input. A larger one is left to the garbage collector.
+const maxPooledGuard = 8 << 10
 
 // The pools hold encoders and decoders configured once; ResetWriter and
 // ResetReader keep that configuration (Reset would clear it). msgpack's own
@@ -92,9 +96,6 @@ func (msgpackSerializer[V]) Marshal(v V) (data []byte, err error) {
 // Unmarshal decodes data, which must be exactly one msgpack value, into a
 // new V.
 func (msgpackSerializer[V]) Unmarshal(data []byte) (v V, err error) {
-	if err := checkMsgpack(data); err != nil {
-		return v, err
-	}
 	d := msgpackDecoders.Get().(*msgpackDecoder)
 	defer func() {
 		if r := recover(); r != nil {
@@ -102,11 +103,16 @@ func (msgpackSerializer[V]) Unmarshal(data []byte) (v V, err error) {
 			v, err = zero, fmt.Errorf("serializer: msgpack: decoder panicked: %v", r)
 			return
 		}
-		d.r.Reset(nil) // do not keep the caller's data alive
+		d.r.reset(nil) // do not keep the caller's data alive
 		d.dec.ResetReader(&d.r)
-		msgpackDecoders.Put(d)
+		if cap(d.r.guard.bits) <= maxPooledGuard {
+			msgpackDecoders.Put(d)
+		}
 	}()
-	d.r.Reset(data)
+	if err := checkMsgpack(data, &d.r.guard); err != nil {
+		return v, err
+	}
+	d.r.reset(data)
 	d.dec.ResetReader(&d.r)
 	if err := d.dec.Decode(&v); err != nil {
 		var zero V

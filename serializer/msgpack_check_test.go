@@ -43,10 +43,10 @@ func TestCheckMsgpackAcceptsEveryEncoding(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			data, err := msgpackSerializer[any]{}.Marshal(v)
 			require.NoError(t, err)
-			assert.NoError(t, checkMsgpack(data))
+			assert.NoError(t, checkMsgpack(data, nil))
 			// Every proper prefix is truncated.
 			for _, n := range []int{0, len(data) / 2, len(data) - 1} {
-				assert.Error(t, checkMsgpack(data[:n]), "first %d bytes", n)
+				assert.Error(t, checkMsgpack(data[:n], nil), "first %d bytes", n)
 			}
 		})
 	}
