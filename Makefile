@@ -3,7 +3,7 @@ GO ?= go
 BENCHTIME ?= 300ms
 COUNT ?= 1
 
-.PHONY: demo test servers bench lint
+.PHONY: demo test servers bench lint fuzz
 
 ## demo: run examples/quickstart on the memory store (no server needed)
 demo:
@@ -25,6 +25,10 @@ bench: servers
 	$(if $(filter command line environment,$(origin BENCHTIME)),BENCHTIME='$(BENCHTIME)') \
 	$(if $(filter command line environment,$(origin COUNT)),COUNT='$(COUNT)') \
 	./benchmarks/run.sh
+
+## fuzz: run every fuzz target for FUZZTIME each (default 30s); not run by CI
+fuzz:
+	FUZZTIME='$(or $(FUZZTIME),30s)' ./scripts/fuzz.sh
 
 ## lint: gofmt and go vet
 lint:
