@@ -42,8 +42,9 @@
 //
 // Match errors with errors.Is: ErrExists (Add of a present key),
 // ErrNotInteger (Increment of a value that is not a decimal integer),
-// ErrDecode, ErrInvalidKey, ErrInvalidTTL and ErrClosed (an operation after
-// the store's Close). A cancelled or expired ctx gives an error matching
+// ErrDecode, ErrInvalidKey, ErrInvalidTTL, ErrTooLarge (a value over the
+// store's limit, such as memcached's item size) and ErrClosed (an operation
+// after the store's Close). A cancelled or expired ctx gives an error matching
 // ctx.Err(). A miss is not an error: Get returns found == false.
 //
 // # Hooks

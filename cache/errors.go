@@ -24,6 +24,11 @@ var (
 	ErrClosed = errors.New("cache: store is closed")
 	// ErrInvalidTTL is returned for a negative TTL.
 	ErrInvalidTTL = errors.New("cache: invalid ttl")
+	// ErrTooLarge is returned by a write of a value larger than the store
+	// can hold (memcached's item size limit, 1 MiB by default). The error
+	// names the key and the size; the key's earlier value is left as it
+	// was.
+	ErrTooLarge = errors.New("cache: value too large")
 )
 
 // DecodeError is the error of a read whose stored bytes could not be

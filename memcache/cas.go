@@ -19,18 +19,25 @@ type version struct {
 	cas uint64
 }
 
+// versioned is what GetVersion and CompareAndSwap return besides an error.
+type versioned struct {
+	val []byte
+	ver cache.Version
+	ok  bool // found, or swapped
+}
+
 // GetVersion returns the value of key and its version: memcached's CAS id
 // from a gets.
 func (s *Store) GetVersion(ctx context.Context, key string) ([]byte, cache.Version, bool, error) {
 	const op = "get version"
-	if err := s.begin(ctx, op, key); err != nil {
-		return nil, nil, false, err
-	}
-	mkey, it, err := s.lookup(ctx, op, key)
-	if err != nil || it == nil {
-		return nil, nil, false, err
-	}
-	return it.Value, &version{key: mkey, cas: it.CasID}, true, nil
+	r, err := call(ctx, s, op, key, func() (versioned, error) {
+		mkey, it, err := s.lookup(ctx, op, key)
+		if err != nil || it == nil {
+			return versioned{}, err
+		}
+		return versioned{it.Value, &version{key: mkey, cas: it.CasID}, true}, nil
+	})
+	return r.val, r.ver, r.ok, err
 }
 
 // CompareAndSwap writes val under key with memcached's cas if the entry
@@ -47,9 +54,15 @@ func (s *Store) GetVersion(ctx context.Context, key string) ([]byte, cache.Versi
 // still counts as done and the version never matches either.
 func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Version, val []byte, ttl time.Duration) (cache.Version, bool, error) {
 	const op = "compare and swap"
-	if err := s.begin(ctx, op, key); err != nil {
-		return nil, false, err
-	}
+	r, err := call(ctx, s, op, key, func() (versioned, error) {
+		ver, ok, err := s.compareAndSwap(ctx, op, key, ver, val, ttl)
+		return versioned{ver: ver, ok: ok}, err
+	})
+	return r.ver, r.ok, err
+}
+
+// compareAndSwap is CompareAndSwap, run by call.
+func (s *Store) compareAndSwap(ctx context.Context, op, key string, ver cache.Version, val []byte, ttl time.Duration) (cache.Version, bool, error) {
 	if ver == nil {
 		mkey, err := s.writeKey(ctx, op, key)
 		if err != nil {
@@ -72,6 +85,9 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Versio
 		// Cleared namespace, or a version of another key.
 		return nil, false, err
 	}
+	if err := s.fits(op, key, mkey, val); err != nil {
+		return nil, false, err
+	}
 	exp, flags := expiry(time.Now(), ttl)
 	err = after(ctx, s.client.CompareAndSwap(&gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp, CasID: v.cas}))
 	switch {
@@ -88,7 +104,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Versio
 // val (see CompareAndSwap), and swapped == true.
 func (s *Store) versionOf(ctx context.Context, op, key, mkey string, val []byte) (cache.Version, bool, error) {
 	it, err := s.client.Get(mkey)
-	if cerr := ctx.Err(); cerr != nil {
+	if cerr := after(ctx, nil); cerr != nil {
 		return nil, false, opError(op, key, cerr)
 	}
 	if err != nil || !bytes.Equal(it.Value, val) {
@@ -104,22 +120,21 @@ func (s *Store) versionOf(ctx context.Context, op, key, mkey string, val []byte)
 // is deleted.
 func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) (bool, error) {
 	const op = "compare and delete"
-	if err := s.begin(ctx, op, key); err != nil {
-		return false, err
-	}
-	mkey, it, err := s.lookup(ctx, op, key)
-	if err != nil || it == nil || !bytes.Equal(it.Value, token) {
-		return false, err
-	}
-	err = after(ctx, s.client.CompareAndSwap(&gm.Item{Key: mkey, Expiration: -1, CasID: it.CasID}))
-	switch {
-	case err == nil:
-		return true, nil
-	case isCASFailure(err):
-		return false, nil
-	default:
-		return false, opError(op, key, err)
-	}
+	return call(ctx, s, op, key, func() (bool, error) {
+		mkey, it, err := s.lookup(ctx, op, key)
+		if err != nil || it == nil || !bytes.Equal(it.Value, token) {
+			return false, err
+		}
+		err = after(ctx, s.client.CompareAndSwap(&gm.Item{Key: mkey, Expiration: -1, CasID: it.CasID}))
+		switch {
+		case err == nil:
+			return true, nil
+		case isCASFailure(err):
+			return false, nil
+		default:
+			return false, opError(op, key, err)
+		}
+	})
 }
 
 // Expire gives key a new expiry (ttl rounded as by Set; 0: none) and
@@ -129,9 +144,11 @@ func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) 
 // write comes in between.
 func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	const op = "expire"
-	if err := s.begin(ctx, op, key); err != nil {
-		return false, err
-	}
+	return call(ctx, s, op, key, func() (bool, error) { return s.expire(ctx, op, key, ttl) })
+}
+
+// expire is Expire, run by call.
+func (s *Store) expire(ctx context.Context, op, key string, ttl time.Duration) (bool, error) {
 	for range maxAttempts {
 		mkey, it, err := s.lookup(ctx, op, key)
 		if err != nil || it == nil {

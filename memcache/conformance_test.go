@@ -32,7 +32,15 @@ func TestConformance(t *testing.T) {
 			kill()
 			return s
 		},
+		Slow: func(t testing.TB, delay time.Duration) cache.Store {
+			addr, _ := testserver.ProxyWith(t, testserver.Memcached(t), testserver.ProxyOptions{Delay: delay})
+			client := gm.New(addr)
+			client.Timeout = 2 * delay
+			t.Cleanup(func() { _ = client.Close() })
+			return New(client, Options{})
+		},
 		TTLResolution: time.Second,
+		MaxValueSize:  DefaultMaxItemSize - maxItemOverhead,
 		WriteRaw: func(t testing.TB, key string, val []byte) {
 			// The store maps the key (a namespaced one to its current
 			// generation); the write bypasses it.

@@ -81,10 +81,14 @@
 //
 // # Contexts
 //
-// gomemcache takes no context. The store checks ctx before and after every
-// call to memcached and between the steps of an operation, and returns an
-// error matching ctx.Err() when ctx is done. A call in flight cannot be
-// interrupted: it ends on its own, each network read or write bounded by
-// the client's Timeout (500ms by default), and its answer is then
-// discarded. So a cancelled write may still have happened.
+// gomemcache takes no context, and a call in flight cannot be interrupted.
+// So an operation whose ctx can end runs its memcached calls on a goroutine
+// of the store, and returns an error matching ctx.Err() as soon as ctx ends,
+// within a scheduling delay of it rather than a network timeout. The calls
+// go on in the background until they return, each network read or write
+// bounded by the client's Timeout (500ms by default), and their result is
+// dropped: a write whose caller got a ctx error may still have happened.
+// Close waits for them. An operation of several round trips also checks
+// ctx between them and stops at the next. With a ctx that never ends
+// (context.Background()), an operation runs on the caller's goroutine.
 package memcache

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	gm "github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/internal/ctxerr"
 )
 
 // Errors of this package. Conditions that the cache.Store contract reports
@@ -34,8 +36,12 @@ const maxAttempts = 100
 // maxKeyInError is how many bytes of a key an error message quotes.
 const maxKeyInError = 64
 
-// opError wraps err with the operation and the key it failed on.
+// opError wraps err with the operation and the key it failed on. memcached's
+// refusal of an item over its size limit is made to match cache.ErrTooLarge.
 func opError(op, key string, err error) error {
+	if !errors.Is(err, cache.ErrTooLarge) && strings.Contains(err.Error(), "object too large for cache") {
+		err = fmt.Errorf("%w: %w", cache.ErrTooLarge, err)
+	}
 	return fmt.Errorf("memcache: %s %s: %w", op, quoteKey(key), err)
 }
 
@@ -56,7 +62,7 @@ func (s *Store) begin(ctx context.Context, op, key string) error {
 	if s.client == nil {
 		return opError(op, key, ErrNoClient)
 	}
-	if err := ctx.Err(); err != nil {
+	if err := ctxerr.Err(ctx); err != nil {
 		return opError(op, key, err)
 	}
 	return nil
@@ -67,10 +73,21 @@ func (s *Store) begin(ctx context.Context, op, key string) error {
 // err unchanged. Callers wrap what it returns with opError. gomemcache calls cannot be interrupted: a call in flight
 // ends on its own, within the client's Timeout per network read or write.
 func after(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil {
+	if cerr := ctxerr.Err(ctx); cerr != nil {
 		return cerr
 	}
 	return err
+}
+
+// fits returns an error matching cache.ErrTooLarge, naming key and the size
+// of val, if val under the memcached key mkey would not fit in an item (see
+// Options.MaxItemSize).
+func (s *Store) fits(op, key, mkey string, val []byte) error {
+	if len(mkey)+len(val)+maxItemOverhead <= s.maxItemSize {
+		return nil
+	}
+	return opError(op, key, fmt.Errorf("%w: %d bytes, over memcached's item size of %d with the key and %d bytes of header",
+		cache.ErrTooLarge, len(val), s.maxItemSize, maxItemOverhead))
 }
 
 // isMiss reports whether err is gomemcache's cache miss.

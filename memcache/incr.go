@@ -30,9 +30,11 @@ import (
 // then replaces the whole value by the number.
 func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, error) {
 	const op = "increment"
-	if err := s.begin(ctx, op, key); err != nil {
-		return 0, err
-	}
+	return call(ctx, s, op, key, func() (int64, error) { return s.increment(ctx, op, key, delta) })
+}
+
+// increment is Increment, run by call.
+func (s *Store) increment(ctx context.Context, op, key string, delta int64) (int64, error) {
 	mkey, err := s.writeKey(ctx, op, key)
 	if err != nil {
 		return 0, err

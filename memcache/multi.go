@@ -36,9 +36,11 @@ type nsKeys struct {
 func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 	const op = "multi get"
 	label := multiLabel(keys)
-	if err := s.begin(ctx, op, label); err != nil {
-		return nil, err
-	}
+	return call(ctx, s, op, label, func() ([][]byte, error) { return s.multiGet(ctx, op, label, keys) })
+}
+
+// multiGet is MultiGet, run by call.
+func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) ([][]byte, error) {
 	out := make([][]byte, len(keys))
 	if len(keys) == 0 {
 		return out, nil
@@ -124,12 +126,17 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl time.Duration) error {
 	const op = "multi set"
 	label := multiLabel(keys)
-	if err := s.begin(ctx, op, label); err != nil {
-		return err
-	}
 	if len(keys) != len(vals) {
 		return opError(op, label, fmt.Errorf("%d keys but %d values", len(keys), len(vals)))
 	}
+	_, err := call(ctx, s, op, label, func() (struct{}, error) {
+		return struct{}{}, s.multiSet(ctx, op, label, keys, vals, ttl)
+	})
+	return err
+}
+
+// multiSet is MultiSet, run by call.
+func (s *Store) multiSet(ctx context.Context, op, label string, keys []string, vals [][]byte, ttl time.Duration) error {
 	mkeys := make([]string, len(keys))
 	gens := make(map[string]string)
 	for i, key := range keys {
@@ -147,6 +154,11 @@ func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl 
 			gens[ns] = gen
 		}
 		mkeys[i] = namespacedKey(ns, gen, rest)
+	}
+	for i, mkey := range mkeys {
+		if err := s.fits(op, keys[i], mkey, vals[i]); err != nil {
+			return err
+		}
 	}
 	exp, flags := expiry(time.Now(), ttl)
 	set := func(i int) error {

@@ -31,11 +31,24 @@ type Options struct {
 	// 1 writes one key after the other. Keep the client's MaxIdleConns at
 	// least this high, or connections are opened and closed on every call.
 	MultiSetConcurrency int
+	// MaxItemSize is memcached's item size limit (its -I option), in bytes.
+	// A write whose key and value would not fit in an item of that size
+	// (with 96 bytes for memcached's own item header) fails with an error
+	// matching cache.ErrTooLarge before anything is sent: memcached would
+	// refuse it too, but only after dropping the key's earlier value. 0
+	// means DefaultMaxItemSize, memcached's default.
+	MaxItemSize int
 }
 
 const (
 	defaultPollInterval        = 10 * time.Millisecond
 	defaultMultiSetConcurrency = 8
+	// DefaultMaxItemSize is memcached's default item size limit, 1 MiB.
+	DefaultMaxItemSize = 1 << 20
+	// maxItemOverhead is what memcached adds to a key and a value in an
+	// item: a 48-byte header, the CAS id, the flags and the key's and the
+	// value's terminators, 63 bytes in memcached 1.6, with room to spare.
+	maxItemOverhead = 96
 )
 
 // Store is a cache.Store over memcached through a gomemcache client. It is
@@ -45,6 +58,7 @@ type Store struct {
 	client              *gm.Client
 	pollInterval        time.Duration
 	multiSetConcurrency int
+	maxItemSize         int
 
 	closed atomic.Bool
 	// gens holds the generation last seen of each namespace (string to
@@ -55,6 +69,8 @@ type Store struct {
 	genKeys sync.Map
 	// watches are the pollers of WatchRelease.
 	watches watches
+	// running counts the operations whose ctx may end (see call).
+	running tracker
 }
 
 // New returns a Store that keeps its entries in memcached through client.
@@ -65,6 +81,10 @@ func New(client *gm.Client, opts Options) *Store {
 		client:              client,
 		pollInterval:        opts.PollInterval,
 		multiSetConcurrency: opts.MultiSetConcurrency,
+		maxItemSize:         opts.MaxItemSize,
+	}
+	if s.maxItemSize <= 0 {
+		s.maxItemSize = DefaultMaxItemSize
 	}
 	if s.pollInterval <= 0 {
 		s.pollInterval = defaultPollInterval
@@ -85,6 +105,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.watches.close()
+	s.running.close()
 	return nil
 }
 
@@ -92,10 +113,10 @@ func (s *Store) Close() error {
 // round trip.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	const op = "get"
-	if err := s.begin(ctx, op, key); err != nil {
-		return nil, false, err
-	}
-	_, it, err := s.lookup(ctx, op, key)
+	it, err := call(ctx, s, op, key, func() (*gm.Item, error) {
+		_, it, err := s.lookup(ctx, op, key)
+		return it, err
+	})
 	if err != nil || it == nil {
 		return nil, false, err
 	}
@@ -106,29 +127,31 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 // it reads the entry.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	const op = "exists"
-	if err := s.begin(ctx, op, key); err != nil {
-		return false, err
-	}
-	_, it, err := s.lookup(ctx, op, key)
-	return it != nil, err
+	return call(ctx, s, op, key, func() (bool, error) {
+		_, it, err := s.lookup(ctx, op, key)
+		return it != nil, err
+	})
 }
 
 // Set writes val under key with ttl (see the package documentation for
 // how ttl is rounded). A key without a namespace costs one round trip.
 func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
 	const op = "set"
-	if err := s.begin(ctx, op, key); err != nil {
-		return err
-	}
-	mkey, err := s.writeKey(ctx, op, key)
-	if err != nil {
-		return err
-	}
-	return s.set(ctx, op, key, mkey, val, ttl)
+	_, err := call(ctx, s, op, key, func() (struct{}, error) {
+		mkey, err := s.writeKey(ctx, op, key)
+		if err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, s.set(ctx, op, key, mkey, val, ttl)
+	})
+	return err
 }
 
 // set writes val under the memcached key mkey.
 func (s *Store) set(ctx context.Context, op, key, mkey string, val []byte, ttl time.Duration) error {
+	if err := s.fits(op, key, mkey, val); err != nil {
+		return err
+	}
 	exp, flags := expiry(time.Now(), ttl)
 	err := s.client.Set(&gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp})
 	if err = after(ctx, err); err != nil {
@@ -141,20 +164,22 @@ func (s *Store) set(ctx context.Context, op, key, mkey string, val []byte, ttl t
 // reports whether it did.
 func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
 	const op = "add"
-	if err := s.begin(ctx, op, key); err != nil {
-		return false, err
-	}
-	mkey, err := s.writeKey(ctx, op, key)
-	if err != nil {
-		return false, err
-	}
-	exp, flags := expiry(time.Now(), ttl)
-	return s.add(ctx, op, key, &gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp})
+	return call(ctx, s, op, key, func() (bool, error) {
+		mkey, err := s.writeKey(ctx, op, key)
+		if err != nil {
+			return false, err
+		}
+		exp, flags := expiry(time.Now(), ttl)
+		return s.add(ctx, op, key, &gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp})
+	})
 }
 
 // add stores item with memcached's add and reports whether it did (false:
 // the key exists). key is the caller's key, for errors.
 func (s *Store) add(ctx context.Context, op, key string, item *gm.Item) (bool, error) {
+	if err := s.fits(op, key, item.Key, item.Value); err != nil {
+		return false, err
+	}
 	err := after(ctx, s.client.Add(item))
 	switch {
 	case err == nil:
@@ -169,22 +194,21 @@ func (s *Store) add(ctx context.Context, op, key string, item *gm.Item) (bool, e
 // Delete removes key and reports whether it existed.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 	const op = "delete"
-	if err := s.begin(ctx, op, key); err != nil {
-		return false, err
-	}
-	mkey, err := s.existingKey(ctx, op, key)
-	if err != nil || mkey == "" {
-		return false, err
-	}
-	err = after(ctx, s.client.Delete(mkey))
-	switch {
-	case err == nil:
-		return true, nil
-	case isMiss(err):
-		return false, nil
-	default:
-		return false, opError(op, key, err)
-	}
+	return call(ctx, s, op, key, func() (bool, error) {
+		mkey, err := s.existingKey(ctx, op, key)
+		if err != nil || mkey == "" {
+			return false, err
+		}
+		err = after(ctx, s.client.Delete(mkey))
+		switch {
+		case err == nil:
+			return true, nil
+		case isMiss(err):
+			return false, nil
+		default:
+			return false, opError(op, key, err)
+		}
+	})
 }
 
 // Clear with namespace "" flushes memcached (every server of the client):
@@ -196,24 +220,24 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 // error matching cache.ErrInvalidKey: no key has such a namespace.
 func (s *Store) Clear(ctx context.Context, namespace string) error {
 	const op = "clear"
-	if err := s.begin(ctx, op, namespace); err != nil {
-		return err
-	}
 	if strings.IndexByte(namespace, ':') >= 0 {
 		return opError(op, namespace, cache.ErrInvalidKey)
 	}
-	if namespace == "" {
-		if err := after(ctx, s.client.FlushAll()); err != nil {
-			return opError(op, namespace, err)
+	_, err := call(ctx, s, op, namespace, func() (struct{}, error) {
+		if namespace == "" {
+			if err := after(ctx, s.client.FlushAll()); err != nil {
+				return struct{}{}, opError(op, namespace, err)
+			}
+			s.gens.Clear()
+			return struct{}{}, nil
 		}
-		s.gens.Clear()
-		return nil
-	}
-	gen := newGen()
-	err := after(ctx, s.client.Set(&gm.Item{Key: s.genKeyOf(namespace), Value: []byte(gen)}))
-	if err != nil {
-		return opError(op, namespace, err)
-	}
-	s.gens.Store(namespace, gen)
-	return nil
+		gen := newGen()
+		err := after(ctx, s.client.Set(&gm.Item{Key: s.genKeyOf(namespace), Value: []byte(gen)}))
+		if err != nil {
+			return struct{}{}, opError(op, namespace, err)
+		}
+		s.gens.Store(namespace, gen)
+		return struct{}{}, nil
+	})
+	return err
 }

@@ -32,7 +32,7 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 	pattern := escapeGlob(namespace) + ":*"
 	for _, node := range masters {
 		if namespace == "" {
-			err = node.Do(ctx, node.B().Flushdb().Build()).Error()
+			err = do(ctx, node, func() rd.Completed { return node.B().Flushdb().Build() }).Error()
 		} else {
 			err = s.clearNode(ctx, node, pattern)
 		}
@@ -49,7 +49,7 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 func (s *Store) masters(ctx context.Context) ([]rd.Client, error) {
 	var masters []rd.Client
 	for addr, node := range s.client.Nodes() {
-		role, err := node.Do(ctx, node.B().Role().Build()).ToArray()
+		role, err := do(ctx, node, func() rd.Completed { return node.B().Role().Build() }).ToArray()
 		if err == nil && len(role) == 0 {
 			err = fmt.Errorf("empty ROLE reply")
 		}
@@ -80,22 +80,27 @@ func (s *Store) clearNode(ctx context.Context, node rd.Client, pattern string) e
 	cluster := s.client.Mode() == rd.ClientModeCluster
 	var cursor uint64
 	for {
-		entry, err := node.Do(ctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(int64(s.opts.ScanCount)).Build()).AsScanEntry()
+		entry, err := do(ctx, node, func() rd.Completed {
+			return node.B().Scan().Cursor(cursor).Match(pattern).Count(int64(s.opts.ScanCount)).Build()
+		}).AsScanEntry()
 		if err != nil {
 			return fmt.Errorf("scan: %w", err)
 		}
 		if len(entry.Elements) > 0 {
 			if cluster {
-				cmds := make(rd.Commands, len(entry.Elements))
-				for i, key := range entry.Elements {
-					cmds[i] = s.client.B().Unlink().Key(key).Build()
+				build := func() rd.Commands {
+					cmds := make(rd.Commands, len(entry.Elements))
+					for i, key := range entry.Elements {
+						cmds[i] = s.client.B().Unlink().Key(key).Build()
+					}
+					return cmds
 				}
-				for i, res := range s.client.DoMulti(ctx, cmds...) {
+				for i, res := range doMulti(ctx, s.client, build) {
 					if err := res.Error(); err != nil {
 						return fmt.Errorf("unlink %q: %w", entry.Elements[i], err)
 					}
 				}
-			} else if err := node.Do(ctx, node.B().Unlink().Key(entry.Elements...).Build()).Error(); err != nil {
+			} else if err := do(ctx, node, func() rd.Completed { return node.B().Unlink().Key(entry.Elements...).Build() }).Error(); err != nil {
 				return fmt.Errorf("unlink: %w", err)
 			}
 		}

@@ -63,7 +63,7 @@ func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) 
 	if s.closed.Load() {
 		return false, cache.ErrClosed
 	}
-	n, err := compareAndDeleteScript.Exec(ctx, s.client,
+	n, err := exec(ctx, s.client, compareAndDeleteScript,
 		[]string{key}, []string{arg(ctx, token), s.opts.ReleaseChannel}).AsInt64()
 	if err != nil {
 		return false, wrap(ctx, "compare-and-delete", key, err)
@@ -106,7 +106,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Versio
 	if err != nil {
 		return nil, false, wrap(ctx, "compare-and-swap", key, err)
 	}
-	n, err := compareAndSwapScript.Exec(ctx, s.client,
+	n, err := exec(ctx, s.client, compareAndSwapScript,
 		[]string{key}, []string{string(old), arg(ctx, val), strconv.FormatInt(ms, 10)}).AsInt64()
 	if err != nil {
 		return nil, false, wrap(ctx, "compare-and-swap", key, err)

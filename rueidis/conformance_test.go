@@ -22,6 +22,7 @@ func TestConformance(t *testing.T) {
 			},
 			Shared:       true,
 			Dead:         d.dead,
+			Slow:         d.slow,
 			CompareBytes: true,
 			WakeWithin:   100 * time.Millisecond,
 			WriteRaw: func(tb testing.TB, key string, val []byte) {
@@ -47,5 +48,21 @@ func (d deployment) dead(tb testing.TB) cache.Store {
 	}
 	tb.Cleanup(client.Close)
 	kill()
+	return New(client, Options{})
+}
+
+// slow returns a store whose server answers after delay: a client
+// connected through a proxy that holds every reply. Only standalone, as
+// for dead.
+func (d deployment) slow(tb testing.TB, delay time.Duration) cache.Store {
+	if d.name != "standalone" {
+		tb.Skip("a Cluster client bypasses a proxy")
+	}
+	addr, _ := testserver.ProxyWith(tb, d.addrs(tb)[0], testserver.ProxyOptions{Delay: delay})
+	client, err := rd.NewClient(rd.ClientOption{InitAddress: []string{addr}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(client.Close)
 	return New(client, Options{})
 }

@@ -16,7 +16,12 @@
 // # Contexts and unreachable servers
 //
 // Every call passes its ctx to rueidis, and returns an error matching
-// ctx.Err() when ctx ends first. Give calls a deadline: when the server is
+// ctx.Err() when ctx ends first, whatever rueidis reported for it (a dial
+// that the deadline cut short reads "i/o timeout"). rueidis dials a
+// connection once for every caller that needs it at that moment, with the
+// ctx of the first: when that ctx's deadline ends the dial, the store sends
+// the command of every other caller again (it was never sent), with
+// backoff, until the caller's own ctx ends. Give calls a deadline: when the server is
 // unreachable, rueidis retries read-only commands (GET, MGET, EXISTS) until
 // ctx ends, so a call with a ctx that never ends waits for the server to
 // come back (set rueidis.ClientOption.DisableRetry to fail at once). The

@@ -31,7 +31,7 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 		return vals, nil
 	}
 	if s.client.Mode() != rd.ClientModeCluster {
-		arr, err := s.client.Do(ctx, s.client.B().Mget().Key(keys...).Build()).ToArray()
+		arr, err := do(ctx, s.client, func() rd.Completed { return s.client.B().Mget().Key(keys...).Build() }).ToArray()
 		if err != nil {
 			return nil, wrap(ctx, "multi-get", keys[0], err)
 		}
@@ -50,22 +50,27 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(slots[a], slots[b]) })
 	var groups [][]int // runs of order, one per slot
-	cmds := make(rd.Commands, 0, len(keys))
-	slotKeys := make([]string, 0, len(keys))
 	for start := 0; start < len(order); {
 		end := start + 1
 		for end < len(order) && slots[order[end]] == slots[order[start]] {
 			end++
 		}
-		slotKeys = slotKeys[:0]
-		for _, i := range order[start:end] {
-			slotKeys = append(slotKeys, keys[i])
-		}
 		groups = append(groups, order[start:end])
-		cmds = append(cmds, s.client.B().Mget().Key(slotKeys...).Build())
 		start = end
 	}
-	for g, res := range s.client.DoMulti(ctx, cmds...) {
+	build := func() rd.Commands {
+		cmds := make(rd.Commands, len(groups))
+		slotKeys := make([]string, 0, len(keys))
+		for g, group := range groups {
+			slotKeys = slotKeys[:0]
+			for _, i := range group {
+				slotKeys = append(slotKeys, keys[i])
+			}
+			cmds[g] = s.client.B().Mget().Key(slotKeys...).Build()
+		}
+		return cmds
+	}
+	for g, res := range doMulti(ctx, s.client, build) {
 		first := keys[groups[g][0]]
 		arr, err := res.ToArray()
 		if err != nil {
@@ -124,15 +129,17 @@ func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl 
 	if len(keys) == 0 {
 		return nil
 	}
-	cmds := make(rd.Commands, len(keys))
-	for i, key := range keys {
-		cmd, err := s.setCmd(ctx, key, vals[i], ttl)
-		if err != nil {
-			return wrap(ctx, "multi-set", key, err)
-		}
-		cmds[i] = cmd
+	if _, err := millis(ttl); err != nil {
+		return wrap(ctx, "multi-set", keys[0], err)
 	}
-	for i, res := range s.client.DoMulti(ctx, cmds...) {
+	build := func() rd.Commands {
+		cmds := make(rd.Commands, len(keys))
+		for i, key := range keys {
+			cmds[i] = s.setCmd(ctx, key, vals[i], ttl)
+		}
+		return cmds
+	}
+	for i, res := range doMulti(ctx, s.client, build) {
 		if err := res.Error(); err != nil {
 			return wrap(ctx, "multi-set", keys[i], err)
 		}

@@ -2,7 +2,6 @@ package rueidis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 	rd "github.com/redis/rueidis"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/internal/ctxerr"
 )
 
 var _ cache.Store = (*Store)(nil)
@@ -58,7 +58,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	if s.closed.Load() {
 		return nil, false, cache.ErrClosed
 	}
-	msg, err := s.client.Do(ctx, s.client.B().Get().Key(key).Build()).ToMessage()
+	msg, err := do(ctx, s.client, func() rd.Completed { return s.client.B().Get().Key(key).Build() }).ToMessage()
 	if err != nil {
 		if rd.IsRedisNil(err) {
 			return nil, false, nil
@@ -78,11 +78,10 @@ func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Durati
 	if s.closed.Load() {
 		return cache.ErrClosed
 	}
-	cmd, err := s.setCmd(ctx, key, val, ttl)
-	if err != nil {
+	if _, err := millis(ttl); err != nil {
 		return wrap(ctx, "set", key, err)
 	}
-	if err := s.client.Do(ctx, cmd).Error(); err != nil {
+	if err := do(ctx, s.client, func() rd.Completed { return s.setCmd(ctx, key, val, ttl) }).Error(); err != nil {
 		return wrap(ctx, "set", key, err)
 	}
 	return nil
@@ -98,14 +97,13 @@ func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Durati
 	if err != nil {
 		return false, wrap(ctx, "add", key, err)
 	}
-	nx := s.client.B().Set().Key(key).Value(arg(ctx, val)).Nx()
-	var cmd rd.Completed
-	if ms > 0 {
-		cmd = nx.PxMilliseconds(ms).Build()
-	} else {
-		cmd = nx.Build()
-	}
-	err = s.client.Do(ctx, cmd).Error()
+	err = do(ctx, s.client, func() rd.Completed {
+		nx := s.client.B().Set().Key(key).Value(arg(ctx, val)).Nx()
+		if ms > 0 {
+			return nx.PxMilliseconds(ms).Build()
+		}
+		return nx.Build()
+	}).Error()
 	switch {
 	case err == nil:
 		return true, nil
@@ -121,7 +119,7 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 	if s.closed.Load() {
 		return false, cache.ErrClosed
 	}
-	n, err := s.client.Do(ctx, s.client.B().Unlink().Key(key).Build()).AsInt64()
+	n, err := do(ctx, s.client, func() rd.Completed { return s.client.B().Unlink().Key(key).Build() }).AsInt64()
 	if err != nil {
 		return false, wrap(ctx, "delete", key, err)
 	}
@@ -133,7 +131,7 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	if s.closed.Load() {
 		return false, cache.ErrClosed
 	}
-	n, err := s.client.Do(ctx, s.client.B().Exists().Key(key).Build()).AsInt64()
+	n, err := do(ctx, s.client, func() rd.Completed { return s.client.B().Exists().Key(key).Build() }).AsInt64()
 	if err != nil {
 		return false, wrap(ctx, "exists", key, err)
 	}
@@ -148,7 +146,7 @@ func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, 
 	if s.closed.Load() {
 		return 0, cache.ErrClosed
 	}
-	n, err := s.client.Do(ctx, s.client.B().Incrby().Key(key).Increment(delta).Build()).AsInt64()
+	n, err := do(ctx, s.client, func() rd.Completed { return s.client.B().Incrby().Key(key).Increment(delta).Build() }).AsInt64()
 	if err != nil {
 		if isNotInteger(err) {
 			return 0, fmt.Errorf("rueidis: increment %q: %w: %w", key, cache.ErrNotInteger, err)
@@ -170,11 +168,11 @@ func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool
 	}
 	var n int64
 	if ms > 0 {
-		n, err = s.client.Do(ctx, s.client.B().Pexpire().Key(key).Milliseconds(ms).Build()).AsInt64()
+		n, err = do(ctx, s.client, func() rd.Completed { return s.client.B().Pexpire().Key(key).Milliseconds(ms).Build() }).AsInt64()
 	} else {
 		// PERSIST answers 0 both for a missing key and for a key without
 		// expiry, so the script tells them apart in one atomic step.
-		n, err = persistScript.Exec(ctx, s.client, []string{key}, nil).AsInt64()
+		n, err = exec(ctx, s.client, persistScript, []string{key}, nil).AsInt64()
 	}
 	if err != nil {
 		return false, wrap(ctx, "expire", key, err)
@@ -182,17 +180,15 @@ func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool
 	return n == 1, nil
 }
 
-// setCmd builds SET key val, with PX when ttl > 0.
-func (s *Store) setCmd(ctx context.Context, key string, val []byte, ttl time.Duration) (rd.Completed, error) {
-	ms, err := millis(ttl)
-	if err != nil {
-		return rd.Completed{}, err
-	}
+// setCmd builds SET key val, with PX when ttl > 0. ttl must not be
+// negative (see millis).
+func (s *Store) setCmd(ctx context.Context, key string, val []byte, ttl time.Duration) rd.Completed {
+	ms, _ := millis(ttl)
 	set := s.client.B().Set().Key(key).Value(arg(ctx, val))
 	if ms > 0 {
-		return set.PxMilliseconds(ms).Build(), nil
+		return set.PxMilliseconds(ms).Build()
 	}
-	return set.Build(), nil
+	return set.Build()
 }
 
 // millis converts ttl to whole milliseconds for PX and PEXPIRE, rounding
@@ -236,13 +232,11 @@ func hitBytes(msg *rd.RedisMessage) ([]byte, error) {
 	return b, nil
 }
 
-// wrap names the operation and key in err. When ctx is done, the result
-// also matches ctx.Err(), whatever error the client reported for it.
+// wrap names the operation and key in err. When ctx has ended, the result
+// also matches its error, whatever error the client reported for it (see
+// ctxerr.Wrap).
 func wrap(ctx context.Context, op, key string, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("rueidis: %s %q: %w: %w", op, key, cerr, err)
-	}
-	return fmt.Errorf("rueidis: %s %q: %w", op, key, err)
+	return fmt.Errorf("rueidis: %s %q: %w", op, key, ctxerr.Wrap(ctx, err))
 }
 
 // isNotInteger reports whether err is Redis' answer to INCRBY on a value

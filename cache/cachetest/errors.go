@@ -103,6 +103,10 @@ func runErrors(t *testing.T, h Harness) {
 		})
 	}
 
+	if h.Slow != nil {
+		t.Run("SlowServerReturnsAtTheDeadline", func(t *testing.T) { runSlowServer(t, h) })
+	}
+
 	t.Run("ClosedStore", func(t *testing.T) {
 		s := h.New(t)
 		c := newCache[string, int](t, s, cache.Options[string, int]{})
@@ -114,24 +118,67 @@ func runErrors(t *testing.T, h Harness) {
 	})
 }
 
+// operation is one call of a cache operation, by name.
+type operation struct {
+	name string
+	call func(ctx context.Context) error
+}
+
+// operations are one call of each operation of c.
+func operations(c *cache.Cache[string, int]) []operation {
+	errOf := func(_ any, err error) error { return err }
+	return []operation{
+		{"Get", func(ctx context.Context) error { _, _, err := c.Get(ctx, "k"); return err }},
+		{"MultiGet", func(ctx context.Context) error { return errOf(c.MultiGet(ctx, "k", "l")) }},
+		{"Set", func(ctx context.Context) error { return c.Set(ctx, "k", 2) }},
+		{"MultiSet", func(ctx context.Context) error { return c.MultiSet(ctx, map[string]int{"k": 2, "l": 3}) }},
+		{"Add", func(ctx context.Context) error { return c.Add(ctx, "new", 2) }},
+		{"Delete", func(ctx context.Context) error { return errOf(c.Delete(ctx, "k")) }},
+		{"Exists", func(ctx context.Context) error { return errOf(c.Exists(ctx, "k")) }},
+		{"Increment", func(ctx context.Context) error { return errOf(c.Increment(ctx, "n", 1)) }},
+		{"Expire", func(ctx context.Context) error { return errOf(c.Expire(ctx, "k", time.Minute)) }},
+		{"Clear", func(ctx context.Context) error { return c.Clear(ctx) }},
+		{"GetVersion", func(ctx context.Context) error { _, _, _, err := c.GetVersion(ctx, "k"); return err }},
+		{"CompareAndSwap", func(ctx context.Context) error { _, _, err := c.CompareAndSwap(ctx, "k", nil, 2); return err }},
+		{"Store.CompareAndDelete", func(ctx context.Context) error {
+			return errOf(c.Store().CompareAndDelete(ctx, "k", []byte("t")))
+		}},
+	}
+}
+
 // everyOperation runs each operation of c once and returns its error.
 func everyOperation(ctx context.Context, c *cache.Cache[string, int]) map[string]error {
 	errs := map[string]error{}
-	_, _, errs["Get"] = c.Get(ctx, "k")
-	_, errs["MultiGet"] = c.MultiGet(ctx, "k", "l")
-	errs["Set"] = c.Set(ctx, "k", 2)
-	errs["MultiSet"] = c.MultiSet(ctx, map[string]int{"k": 2, "l": 3})
-	errs["Add"] = c.Add(ctx, "new", 2)
-	_, errs["Delete"] = c.Delete(ctx, "k")
-	_, errs["Exists"] = c.Exists(ctx, "k")
-	_, errs["Increment"] = c.Increment(ctx, "n", 1)
-	_, errs["Expire"] = c.Expire(ctx, "k", time.Minute)
-	errs["Clear"] = c.Clear(ctx)
-	_, _, _, errs["GetVersion"] = c.GetVersion(ctx, "k")
-	_, _, errs["CompareAndSwap"] = c.CompareAndSwap(ctx, "k", nil, 2)
-	s := c.Store()
-	_, errs["Store.CompareAndDelete"] = s.CompareAndDelete(ctx, "k", []byte("t"))
+	for _, op := range operations(c) {
+		errs[op.name] = op.call(ctx)
+	}
 	return errs
+}
+
+// slowDelay is how long the server of Harness.Slow takes to answer.
+const slowDelay = 300 * time.Millisecond
+
+// runSlowServer checks that an operation whose deadline passes while the
+// server is slow to answer returns at its deadline, with an error matching
+// context.DeadlineExceeded, rather than when the answer comes.
+func runSlowServer(t *testing.T, h Harness) {
+	s := h.Slow(t, slowDelay)
+	t.Cleanup(func() { _ = s.Close() })
+	c := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "slow"})
+	deadline, slack := 50*time.Millisecond, 50*time.Millisecond
+	if raceEnabled {
+		slack = 150 * time.Millisecond
+	}
+	for _, op := range operations(c) {
+		ctx, cancel := context.WithTimeout(t.Context(), deadline)
+		start := time.Now()
+		err := op.call(ctx)
+		took := time.Since(start)
+		cancel()
+		assert.ErrorIs(t, err, context.DeadlineExceeded, op.name)
+		assert.Less(t, took, deadline+slack, "%s returned %v after a deadline of %v, with the server answering after %v",
+			op.name, took, deadline, slowDelay)
+	}
 }
 
 // isNetworkError reports whether err is, or wraps, a failure of the

@@ -45,6 +45,16 @@ type Harness struct {
 	// so the suite can check that every operation then fails promptly
 	// with an error, never a hang, a panic or a wrong value.
 	Dead func(t testing.TB) cache.Store
+	// Slow, if set, returns a store whose server takes delay to answer
+	// every request (through a proxy that holds its replies), so the suite
+	// can check that operations return at their deadline, not when the
+	// answer comes.
+	Slow func(t testing.TB, delay time.Duration) cache.Store
+	// MaxValueSize is the largest value the store holds, in bytes, if it
+	// has a limit that a test can reach (memcached's item size, 1 MiB by
+	// default); 0 for none. With it, the suite checks that a larger value is
+	// refused with cache.ErrTooLarge and loses nothing.
+	MaxValueSize int
 	// CompareBytes reports that the store's versions are the stored bytes
 	// (Redis), not a counter of writes: CompareAndSwap then cannot tell a
 	// value changed from A to B and back to A from one left alone, and the
@@ -100,6 +110,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Serializers", func(t *testing.T) { runSerializers(t, h) })
 	t.Run("Hooks", func(t *testing.T) { runHooks(t, h) })
 	t.Run("Errors", func(t *testing.T) { runErrors(t, h) })
+	t.Run("CancellationStorm", func(t *testing.T) { runCancellationStorm(t, h) })
+	if h.MaxValueSize > 0 {
+		t.Run("TooLargeValueIsRefusedAndLosesNothing", func(t *testing.T) { runTooLarge(t, h) })
+	}
 	t.Run("RedLock", func(t *testing.T) { runRedLock(t, h) })
 	t.Run("OptimisticLock", func(t *testing.T) { runOptimisticLock(t, h) })
 }

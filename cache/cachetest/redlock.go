@@ -68,6 +68,27 @@ func runRedLock(t *testing.T, h Harness) {
 		assertUnlocked(t, c, "k")
 	})
 	t.Run("OwnersNeverOverlapUnderChurn", func(t *testing.T) { redChurn(t, h) })
+	t.Run("CancellationStorm", func(t *testing.T) {
+		// Acquire of a free lock (an Add) and of a held one (a wait).
+		s := h.store(t)
+		c := newCache[string, string](t, s, cache.Options[string, string]{})
+		holder := acquired(t, c, "held", longLease)
+		defer holder.Release(context.WithoutCancel(t.Context()))
+		runStorm(t, []stormOp{
+			{"Acquire", func(ctx context.Context) error {
+				l := lock.NewRed(c, "free", longLease)
+				owned, err := l.Acquire(ctx)
+				if owned {
+					return l.Release(context.WithoutCancel(ctx))
+				}
+				return err
+			}},
+			{"AcquireHeld", func(ctx context.Context) error {
+				_, err := lock.NewRed(c, "held", longLease).Acquire(ctx)
+				return err
+			}},
+		})
+	})
 }
 
 // assertUnlocked checks that the lock on key of c is not held.

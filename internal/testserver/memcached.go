@@ -32,7 +32,7 @@ func Memcached(tb testing.TB) string {
 // memcachedArgs are the flags of memcached: loopback TCP only, no UDP, 64 MB
 // of memory. memcached refuses to run as root unless told which user to be.
 func memcachedArgs(port int) []string {
-	args := []string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "0", "-m", "64"}
+	args := []string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "0", "-m", "64", "-c", "4096"}
 	if os.Geteuid() == 0 {
 		args = append(args, "-u", "root")
 	}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Proxy forwards a new local port to the server at addr, so that a test can
@@ -14,11 +15,24 @@ import (
 // and also runs when tb ends.
 func Proxy(tb testing.TB, addr string) (proxyAddr string, kill func()) {
 	tb.Helper()
+	return ProxyWith(tb, addr, ProxyOptions{})
+}
+
+// ProxyOptions are the faults a proxy injects.
+type ProxyOptions struct {
+	// Delay holds every chunk of the server's replies this long before
+	// forwarding it: a slow server, or a slow network.
+	Delay time.Duration
+}
+
+// ProxyWith is Proxy with the faults of opts.
+func ProxyWith(tb testing.TB, addr string, opts ProxyOptions) (proxyAddr string, kill func()) {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("testserver: proxy listen: %v", err)
 	}
-	p := &proxy{ln: ln, target: addr, conns: map[net.Conn]struct{}{}}
+	p := &proxy{ln: ln, target: addr, opts: opts, conns: map[net.Conn]struct{}{}}
 	p.wg.Add(1)
 	go p.accept()
 	tb.Cleanup(p.kill)
@@ -28,6 +42,7 @@ func Proxy(tb testing.TB, addr string) (proxyAddr string, kill func()) {
 type proxy struct {
 	ln     net.Listener
 	target string
+	opts   ProxyOptions
 	wg     sync.WaitGroup // the accept loop and every copy
 
 	mu     sync.Mutex // guards conns and killed
@@ -51,8 +66,8 @@ func (p *proxy) accept() {
 			return
 		}
 		p.wg.Add(2)
-		go p.pipe(c, up)
-		go p.pipe(up, c)
+		go p.pipe(c, up, p.opts.Delay)
+		go p.pipe(up, c, 0)
 	}
 }
 
@@ -73,12 +88,29 @@ func (p *proxy) track(conns ...net.Conn) bool {
 	return true
 }
 
-// pipe copies from src to dst until either side closes, then closes both.
-func (p *proxy) pipe(dst, src net.Conn) {
+// pipe copies from src to dst until either side closes, then closes both,
+// holding each chunk for delay first.
+func (p *proxy) pipe(dst, src net.Conn, delay time.Duration) {
 	defer p.wg.Done()
-	_, _ = io.Copy(dst, src) // ends when either side closes or resets
-	_ = dst.Close()
-	_ = src.Close()
+	defer src.Close()
+	defer dst.Close()
+	if delay == 0 {
+		_, _ = io.Copy(dst, src) // ends when either side closes or resets
+		return
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			time.Sleep(delay)
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (p *proxy) kill() {
