@@ -14,9 +14,9 @@ import (
 // so any number of caches (with different types, serializers or namespaces)
 // may share one store.
 type Cache[K comparable, V any] struct {
-	store   Store
-	values  ValueStore    // set when there is no serializer and the store holds Go values
-	ser     Serializer[V] // set otherwise
+	store   Store     // as given to New
+	b       backend   // the store of this cache's keys, with its optional interfaces
+	vals    values[V] // how values are kept: encoded or held
 	keyFunc func(K) string
 	ns      string
 	prefix  string // ns + ":", or "" with no namespace
@@ -27,6 +27,12 @@ type Cache[K comparable, V any] struct {
 // New returns a cache of values V under keys K kept in store. It fails with
 // ErrInvalidKey for a namespace containing ':' and ErrInvalidTTL for a
 // negative default TTL.
+//
+// New looks once at what store can do (see the optional interfaces of
+// Store): with a Namespace, a Namespacer store runs this cache's operations
+// on the store its Namespace method returns; with no Serializer, a
+// ValueStore holds the values as they are, and any other store gets them
+// as JSON.
 func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], error) {
 	if store == nil {
 		return nil, errors.New("cache: nil store")
@@ -36,7 +42,6 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 	}
 	c := &Cache[K, V]{
 		store:   store,
-		ser:     opts.Serializer,
 		keyFunc: opts.KeyFunc,
 		ns:      opts.Namespace,
 		ttl:     opts.TTL,
@@ -47,15 +52,22 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 	if c.keyFunc == nil {
 		c.keyFunc = defaultKeyFunc[K]()
 	}
+	keys := store
 	if c.ns != "" {
 		c.prefix = c.ns + ":"
-	}
-	if c.ser == nil {
-		if vs, ok := store.(ValueStore); ok {
-			c.values = vs
-		} else {
-			c.ser = codec.JSON[V]{}
+		if n, ok := store.(Namespacer); ok {
+			keys = n.Namespace(c.ns)
 		}
+	}
+	c.b = newBackend(keys)
+	vs, isValueStore := keys.(ValueStore)
+	switch {
+	case opts.Serializer != nil:
+		c.vals = encoded[V]{&c.b, opts.Serializer}
+	case isValueStore:
+		c.vals = held[V]{vs}
+	default:
+		c.vals = encoded[V]{&c.b, codec.JSON[V]{}}
 	}
 	return c, nil
 }
@@ -78,15 +90,15 @@ func (c *Cache[K, V]) Namespace() string { return c.ns }
 // Delete removes key and reports whether it existed.
 func (c *Cache[K, V]) Delete(ctx context.Context, key K) (bool, error) {
 	k, start := c.Key(key), begin(c.hooks)
-	existed, err := c.store.Delete(ctx, k)
-	end(ctx, c.hooks, start, Event{Op: OpDelete, Key: k, Err: err})
+	existed, err := c.b.store.Delete(ctx, k)
+	end(ctx, c.hooks, start, Event{Op: OpDelete, Key: k, Err: err, Ok: existed})
 	return existed, err
 }
 
 // Exists reports whether key is present.
 func (c *Cache[K, V]) Exists(ctx context.Context, key K) (bool, error) {
 	k, start := c.Key(key), begin(c.hooks)
-	found, err := c.store.Exists(ctx, k)
+	found, err := c.b.exists(ctx, k)
 	end(ctx, c.hooks, start, readEvent(OpExists, k, found, err))
 	return found, err
 }
@@ -94,14 +106,16 @@ func (c *Cache[K, V]) Exists(ctx context.Context, key K) (bool, error) {
 // Increment adds delta (which may be negative) to the decimal integer
 // stored under key and returns the new value. A missing key becomes delta.
 // A stored value that is not a decimal integer gives an error matching
-// ErrNotInteger and is left unchanged. The key keeps its expiry.
+// ErrNotInteger and is left unchanged. The key keeps its expiry. A store
+// that cannot increment in place (not an Incrementer) gives an error
+// matching errors.ErrUnsupported.
 //
 // Integers written by a serializer that writes them as decimal text (JSON)
 // or held as they are (memory with no serializer) can be read back with Get
 // after Increment.
 func (c *Cache[K, V]) Increment(ctx context.Context, key K, delta int64) (int64, error) {
 	k, start := c.Key(key), begin(c.hooks)
-	n, err := c.store.Increment(ctx, k, delta)
+	n, err := c.b.increment(ctx, k, delta)
 	end(ctx, c.hooks, start, Event{Op: OpIncrement, Key: k, Err: err})
 	return n, err
 }
@@ -114,9 +128,9 @@ func (c *Cache[K, V]) Expire(ctx context.Context, key K, ttl time.Duration) (boo
 	if ttl < 0 {
 		err = fmt.Errorf("%w: expire %q: %v is negative", ErrInvalidTTL, k, ttl)
 	} else {
-		found, err = c.store.Expire(ctx, k, ttl)
+		found, err = c.b.expireKey(ctx, k, ttl)
 	}
-	end(ctx, c.hooks, start, Event{Op: OpExpire, Key: k, Err: err})
+	end(ctx, c.hooks, start, Event{Op: OpExpire, Key: k, Err: err, Ok: found})
 	return found, err
 }
 
@@ -124,7 +138,7 @@ func (c *Cache[K, V]) Expire(ctx context.Context, key K, ttl time.Duration) (boo
 // no namespace it empties the whole store.
 func (c *Cache[K, V]) Clear(ctx context.Context) error {
 	start := begin(c.hooks)
-	err := c.store.Clear(ctx, c.ns)
+	err := c.b.store.Clear(ctx, c.ns)
 	end(ctx, c.hooks, start, Event{Op: OpClear, Key: c.ns, Err: err})
 	return err
 }

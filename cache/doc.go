@@ -5,6 +5,16 @@
 // rueidis) or memcached (package memcache). Every store behaves the same
 // way, and package cache/cachetest checks that it does.
 //
+// # Stores
+//
+// A Store has nine required methods; what a backend can do beyond them it
+// says by implementing optional interfaces (MultiGetter, MultiSetter,
+// Exister, Incrementer, Expirer, Watcher, Namespacer, ValueStore), which
+// New looks for once. Where one is missing the Cache falls back on the
+// required methods (MultiGet reads key by key, Expire rewrites the value,
+// a waiter polls), or, for Increment, which could not keep the key's
+// expiry that way, fails with errors.ErrUnsupported.
+//
 //	store := memory.New(memory.Options{MaxEntries: 100_000})
 //	defer store.Close()
 //	users := cache.Must(cache.New(store, cache.Options[int, User]{
@@ -56,7 +66,8 @@
 // # Locks
 //
 // Package lock builds two locks on a Cache: lock.Red, a lease lock against
-// cache stampedes, and lock.Optimistic, a compare-and-set lock, on top of
-// Store.Add, Store.CompareAndDelete, Cache.GetVersion and
+// cache stampedes, on a Lease (the raw entry of a lock: Add, CompareAndDelete
+// and a watch of the store, reported to the hooks as OpLock events), and
+// lock.Optimistic, a compare-and-set lock, on Cache.GetVersion and
 // Cache.CompareAndSwap.
 package cache

@@ -22,6 +22,11 @@ const (
 	OpClear
 	OpGetVersion
 	OpCompareAndSwap
+	// The operations of a Lease, on which lock.Red is built.
+	OpLockAcquire // an attempt to take a lock; Ok: it was taken
+	OpLockWait    // a wait for a holder; Duration: how long; Ok: the holder let go before the end of the wait
+	OpLockRelease // Ok: the entry held this token and was deleted
+	OpLockExtend  // Ok: the entry held this token and got a new lease
 	numOps
 )
 
@@ -42,6 +47,10 @@ var opNames = [...]string{
 	OpClear:          "clear",
 	OpGetVersion:     "get_version",
 	OpCompareAndSwap: "compare_and_swap",
+	OpLockAcquire:    "lock_acquire",
+	OpLockWait:       "lock_wait",
+	OpLockRelease:    "lock_release",
+	OpLockExtend:     "lock_extend",
 }
 
 // String returns the operation's name in snake case, e.g. "multi_get".
@@ -62,8 +71,13 @@ type Event struct {
 	Err      error         // its error, if any
 	// Hits and Misses count the keys a read found and did not find: Get
 	// and Exists count one of them, MultiGet one per key. Both are 0 for
-	// writes. An Add refused with ErrExists is an error, not a read.
+	// writes and lock operations. An Add refused with ErrExists is an
+	// error, not a read.
 	Hits, Misses int
+	// Ok is the yes-or-no answer of an operation that has one: Delete (the
+	// key existed), Expire (it was found), CompareAndSwap (it swapped) and
+	// the lock operations (see their Op).
+	Ok bool
 }
 
 // Hook observes the operations of a Cache. Observe is called after each

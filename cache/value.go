@@ -1,45 +1,201 @@
 package cache
 
 import (
+	"context"
 	"fmt"
 	"reflect"
+	"time"
 )
 
-// encode marshals val for key k.
-func (c *Cache[K, V]) encode(k string, val V) (b []byte, err error) {
+// values is how a Cache keeps its values in its store, chosen once in New:
+// as the bytes of its serializer (encoded), or, on a ValueStore with no
+// serializer, as they are (held). The read and write paths of a Cache call
+// it and never ask which.
+type values[V any] interface {
+	get(ctx context.Context, key string) (V, bool, error)
+	getVersion(ctx context.Context, key string) (V, Version, bool, error)
+	// multiGet calls hit for each key found, with its position in keys.
+	multiGet(ctx context.Context, keys []string, hit func(i int, v V)) error
+	set(ctx context.Context, key string, v V, ttl time.Duration) error
+	multiSet(ctx context.Context, keys []string, vs []V, ttl time.Duration) error
+	add(ctx context.Context, key string, v V, ttl time.Duration) (bool, error)
+	compareAndSwap(ctx context.Context, key string, ver Version, v V, ttl time.Duration) (Version, bool, error)
+}
+
+// encoded keeps values as the bytes of a serializer.
+type encoded[V any] struct {
+	b   *backend
+	ser Serializer[V]
+}
+
+func (p encoded[V]) get(ctx context.Context, key string) (v V, found bool, err error) {
+	data, found, err := p.b.store.Get(ctx, key)
+	if err != nil || !found {
+		return v, false, err
+	}
+	v, err = decode(p.ser, key, data)
+	return v, err == nil, err
+}
+
+func (p encoded[V]) getVersion(ctx context.Context, key string) (v V, ver Version, found bool, err error) {
+	data, ver, found, err := p.b.store.GetVersion(ctx, key)
+	if err != nil || !found {
+		return v, nil, false, err
+	}
+	if v, err = decode(p.ser, key, data); err != nil {
+		return v, nil, false, err
+	}
+	return v, ver, true, nil
+}
+
+func (p encoded[V]) multiGet(ctx context.Context, keys []string, hit func(int, V)) error {
+	all, err := p.b.multiGet(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for i, data := range all {
+		if data == nil {
+			continue
+		}
+		v, err := decode(p.ser, keys[i], data)
+		if err != nil {
+			return err
+		}
+		hit(i, v)
+	}
+	return nil
+}
+
+func (p encoded[V]) set(ctx context.Context, key string, v V, ttl time.Duration) error {
+	data, err := encode(p.ser, key, v)
+	if err != nil {
+		return err
+	}
+	return p.b.store.Set(ctx, key, data, ttl)
+}
+
+func (p encoded[V]) multiSet(ctx context.Context, keys []string, vs []V, ttl time.Duration) error {
+	all := make([][]byte, len(vs))
+	for i, v := range vs {
+		var err error
+		if all[i], err = encode(p.ser, keys[i], v); err != nil {
+			return err
+		}
+	}
+	return p.b.multiSet(ctx, keys, all, ttl)
+}
+
+func (p encoded[V]) add(ctx context.Context, key string, v V, ttl time.Duration) (bool, error) {
+	data, err := encode(p.ser, key, v)
+	if err != nil {
+		return false, err
+	}
+	return p.b.store.Add(ctx, key, data, ttl)
+}
+
+func (p encoded[V]) compareAndSwap(ctx context.Context, key string, ver Version, v V, ttl time.Duration) (Version, bool, error) {
+	data, err := encode(p.ser, key, v)
+	if err != nil {
+		return nil, false, err
+	}
+	return p.b.store.CompareAndSwap(ctx, key, ver, data, ttl)
+}
+
+// held keeps values as they are, in a ValueStore.
+type held[V any] struct {
+	vs ValueStore
+}
+
+func (p held[V]) get(ctx context.Context, key string) (v V, found bool, err error) {
+	x, found, err := p.vs.GetValue(ctx, key)
+	if err != nil || !found {
+		return v, false, err
+	}
+	v, err = fromValue[V](key, x)
+	return v, err == nil, err
+}
+
+func (p held[V]) getVersion(ctx context.Context, key string) (v V, ver Version, found bool, err error) {
+	x, ver, found, err := p.vs.GetValueVersion(ctx, key)
+	if err != nil || !found {
+		return v, nil, false, err
+	}
+	if v, err = fromValue[V](key, x); err != nil {
+		return v, nil, false, err
+	}
+	return v, ver, true, nil
+}
+
+func (p held[V]) multiGet(ctx context.Context, keys []string, hit func(int, V)) error {
+	for i, key := range keys {
+		v, found, err := p.get(ctx, key)
+		if err != nil {
+			return err
+		}
+		if found {
+			hit(i, v)
+		}
+	}
+	return nil
+}
+
+func (p held[V]) set(ctx context.Context, key string, v V, ttl time.Duration) error {
+	return p.vs.SetValue(ctx, key, v, ttl)
+}
+
+func (p held[V]) multiSet(ctx context.Context, keys []string, vs []V, ttl time.Duration) error {
+	for i, key := range keys {
+		if err := p.vs.SetValue(ctx, key, vs[i], ttl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p held[V]) add(ctx context.Context, key string, v V, ttl time.Duration) (bool, error) {
+	return p.vs.AddValue(ctx, key, v, ttl)
+}
+
+func (p held[V]) compareAndSwap(ctx context.Context, key string, ver Version, v V, ttl time.Duration) (Version, bool, error) {
+	return p.vs.CompareAndSwapValue(ctx, key, ver, v, ttl)
+}
+
+// encode marshals v, the value of key.
+func encode[V any](ser Serializer[V], key string, v V) (b []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("cache: encode value of key %q: serializer panicked: %v", k, r)
+			err = fmt.Errorf("cache: encode value of key %q: serializer panicked: %v", key, r)
 		}
 	}()
-	b, err = c.ser.Marshal(val)
+	b, err = ser.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("cache: encode value of key %q: %w", k, err)
+		return nil, fmt.Errorf("cache: encode value of key %q: %w", key, err)
 	}
 	return b, nil
 }
 
-// decode unmarshals the bytes stored under key k. A serializer that fails,
-// or panics, gives a *DecodeError.
-func (c *Cache[K, V]) decode(k string, b []byte) (v V, err error) {
+// decode unmarshals the bytes stored under key. A serializer that fails, or
+// panics, gives a *DecodeError.
+func decode[V any](ser Serializer[V], key string, b []byte) (v V, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &DecodeError{Key: k, Err: fmt.Errorf("serializer panicked: %v", r)}
+			var zero V
+			v, err = zero, &DecodeError{Key: key, Err: fmt.Errorf("serializer panicked: %v", r)}
 		}
 	}()
-	v, err = c.ser.Unmarshal(b)
+	v, err = ser.Unmarshal(b)
 	if err != nil {
 		var zero V // never a partly decoded value
-		return zero, &DecodeError{Key: k, Err: err}
+		return zero, &DecodeError{Key: key, Err: err}
 	}
 	return v, nil
 }
 
 // fromValue turns a Go value held by a ValueStore into a V. Values written
-// by this cache come back as they are; integers written by Increment (the
-// store keeps them as int64 or as the type they had) are converted to an
-// integer V; anything else is a *DecodeError, never a wrong value.
-func (c *Cache[K, V]) fromValue(k string, x any) (V, error) {
+// by a Cache of V come back as they are; integers written by Increment (an
+// int64 for a key it created) are converted to an integer V; anything else
+// is a *DecodeError, never a wrong value.
+func fromValue[V any](key string, x any) (V, error) {
 	if v, ok := x.(V); ok {
 		return v, nil
 	}
@@ -53,7 +209,7 @@ func (c *Cache[K, V]) fromValue(k string, x any) (V, error) {
 	if v, ok := convertInteger[V](x); ok {
 		return v, nil
 	}
-	return zero, &DecodeError{Key: k, Err: fmt.Errorf("stored value is a %T, not a %v", x, reflect.TypeFor[V]())}
+	return zero, &DecodeError{Key: key, Err: fmt.Errorf("stored value is a %T, not a %v", x, reflect.TypeFor[V]())}
 }
 
 // convertInteger converts an integer x to the integer type V, if V is one

@@ -19,14 +19,7 @@ func (c *Cache[K, V]) set(ctx context.Context, k string, val V, opts []WriteOpti
 	if err != nil {
 		return err
 	}
-	if c.values != nil {
-		return c.values.SetValue(ctx, k, val, ttl)
-	}
-	b, err := c.encode(k, val)
-	if err != nil {
-		return err
-	}
-	return c.store.Set(ctx, k, b, ttl)
+	return c.vals.set(ctx, k, val, ttl)
 }
 
 // MultiSet writes every item with the same expiry rule as Set.
@@ -51,20 +44,7 @@ func (c *Cache[K, V]) multiSet(ctx context.Context, ks []string, vs []V, opts []
 	if len(ks) == 0 {
 		return ctx.Err()
 	}
-	if c.values != nil {
-		xs := make([]any, len(vs))
-		for i, v := range vs {
-			xs[i] = v
-		}
-		return c.values.MultiSetValue(ctx, ks, xs, ttl)
-	}
-	bs := make([][]byte, len(vs))
-	for i, v := range vs {
-		if bs[i], err = c.encode(ks[i], v); err != nil {
-			return err
-		}
-	}
-	return c.store.MultiSet(ctx, ks, bs, ttl)
+	return c.vals.multiSet(ctx, ks, vs, ttl)
 }
 
 // Add writes val under key only if the key is absent, atomically on every
@@ -81,16 +61,7 @@ func (c *Cache[K, V]) add(ctx context.Context, k string, val V, opts []WriteOpti
 	if err != nil {
 		return err
 	}
-	var added bool
-	if c.values != nil {
-		added, err = c.values.AddValue(ctx, k, val, ttl)
-	} else {
-		var b []byte
-		if b, err = c.encode(k, val); err != nil {
-			return err
-		}
-		added, err = c.store.Add(ctx, k, b, ttl)
-	}
+	added, err := c.vals.add(ctx, k, val, ttl)
 	if err == nil && !added {
 		err = fmt.Errorf("%w: %q", ErrExists, k)
 	}
@@ -105,7 +76,7 @@ func (c *Cache[K, V]) add(ctx context.Context, k string, val V, opts []WriteOpti
 func (c *Cache[K, V]) CompareAndSwap(ctx context.Context, key K, ver Version, val V, opts ...WriteOption) (Version, bool, error) {
 	k, start := c.Key(key), begin(c.hooks)
 	newVer, swapped, err := c.compareAndSwap(ctx, k, ver, val, opts)
-	end(ctx, c.hooks, start, Event{Op: OpCompareAndSwap, Key: k, Err: err})
+	end(ctx, c.hooks, start, Event{Op: OpCompareAndSwap, Key: k, Err: err, Ok: swapped})
 	return newVer, swapped, err
 }
 
@@ -114,12 +85,5 @@ func (c *Cache[K, V]) compareAndSwap(ctx context.Context, k string, ver Version,
 	if err != nil {
 		return nil, false, err
 	}
-	if c.values != nil {
-		return c.values.CompareAndSwapValue(ctx, k, ver, val, ttl)
-	}
-	b, err := c.encode(k, val)
-	if err != nil {
-		return nil, false, err
-	}
-	return c.store.CompareAndSwap(ctx, k, ver, b, ttl)
+	return c.vals.compareAndSwap(ctx, k, ver, val, ttl)
 }

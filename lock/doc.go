@@ -17,12 +17,15 @@
 // through the serializer) with the lease as its expiry. Release deletes the
 // entry only if it still holds the token, atomically on every store.
 //
-// Waiters in this process are woken the moment the holder releases, through
-// channels (package internal/leasewait keeps them per store instance and
-// key). Waiters on another store instance, in this process or another, are
-// woken by the store: on Redis through a message published by the release,
-// on memcached by polling every few milliseconds. A store of another kind
-// that has no such watch still lets its waiters go after one lease.
+// A waiter watches the lock's entry through its store (cache.Watcher) and
+// reads the holder's token again at each wake-up, so it goes on when the
+// holder it found is gone, however that came about, and never because of
+// a stale notice. Each store wakes the waiters of its own instance the
+// moment it deletes the entry; those of other instances learn of it from
+// the store: on Redis through a message published by the release, on
+// memcached by polling every few milliseconds. A store that is not a
+// Watcher makes its waiters poll (cache.PollWatcher). Every lock operation
+// goes through the cache's hooks (cache.OpLockAcquire and the rest).
 //
 // # Example
 //

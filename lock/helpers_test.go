@@ -1,7 +1,6 @@
 package lock_test
 
 import (
-	"context"
 	"sync"
 	"testing"
 	"time"
@@ -9,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cachekit/cachekit/cache"
-	"github.com/cachekit/cachekit/internal/leasewait"
 	"github.com/cachekit/cachekit/memory"
 )
 
@@ -43,38 +41,6 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
-}
-
-// waitForWaiters blocks until n goroutines wait on key of store (they have
-// failed to take the lock and registered for its release), or fails t.
-func waitForWaiters(t testing.TB, store cache.Store, key string, n int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for leasewait.Waiting(store, key) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines wait on %q, want %d", leasewait.Waiting(store, key), key, n)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-// acquireResult is what an Acquire in another goroutine returned, and when.
-type acquireResult struct {
-	owned bool
-	err   error
-	at    time.Time
-}
-
-// acquireAsync runs l.Acquire in a goroutine and delivers its result.
-func acquireAsync(ctx context.Context, l interface {
-	Acquire(context.Context) (bool, error)
-}) <-chan acquireResult {
-	ch := make(chan acquireResult, 1)
-	go func() {
-		owned, err := l.Acquire(ctx)
-		ch <- acquireResult{owned, err, time.Now()}
-	}()
-	return ch
 }
 
 // receive returns the next value of ch, or fails t after d.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/internal/testserver"
-	"github.com/cachekit/cachekit/memcache"
-	"github.com/cachekit/cachekit/rueidis"
+	ckmemcache "github.com/cachekit/cachekit/memcache"
+	ckredis "github.com/cachekit/cachekit/rueidis"
 )
 
 // backend is a server kind that the lock tests run against with real
@@ -47,7 +47,7 @@ func openRedis(tb testing.TB, addr string) cache.Store {
 	if err != nil {
 		tb.Fatalf("redis client: %v", err)
 	}
-	s := rueidis.New(client, rueidis.Options{})
+	s := ckredis.New(client, ckredis.Options{})
 	tb.Cleanup(func() {
 		_ = s.Close()
 		client.Close()
@@ -60,7 +60,7 @@ func openMemcached(tb testing.TB, addr string) cache.Store {
 	client := gm.New(addr)
 	client.MaxIdleConns = 16
 	client.Timeout = 2 * time.Second
-	s := memcache.New(client, memcache.Options{})
+	s := ckmemcache.New(client, ckmemcache.Options{})
 	tb.Cleanup(func() {
 		_ = s.Close()
 		_ = client.Close()

@@ -184,7 +184,7 @@ func BenchmarkOverheadOfGetPath(b *testing.B) {
 		if err := s.begin(ctx, "get", key); err != nil {
 			b.Fatal(err)
 		}
-		if mapKey(key) != key {
+		if plainKey(key) != key {
 			b.Fatal("key changed")
 		}
 		if err := after(ctx, nil); err != nil {

@@ -128,6 +128,7 @@ func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) 
 		err = after(ctx, s.client.CompareAndSwap(&gm.Item{Key: mkey, Expiration: -1, CasID: it.CasID}))
 		switch {
 		case err == nil:
+			s.waiters.Wake(key)
 			return true, nil
 		case isCASFailure(err):
 			return false, nil

@@ -2,7 +2,7 @@
 // github.com/bradfitz/gomemcache/memcache.
 //
 //	client := memcache.New("127.0.0.1:11211") // gomemcache
-//	store := cachekitmemcache.New(client, cachekitmemcache.Options{})
+//	store := ckmemcache.New(client, ckmemcache.Options{})
 //	defer store.Close()
 //	c, err := cache.New(store, cache.Options[string, int]{Namespace: "users"})
 //
@@ -12,36 +12,37 @@
 // control character, a space or DEL. Such keys still work here: they are
 // stored under "ck~" + the first 48 bytes of the key (control characters,
 // spaces, DEL and non-ASCII bytes replaced by '_', so that it stays
-// readable in memcached's tools) + "~" + the base64url SHA-256 of the whole
-// key: at most 95 bytes. Keys that memcached accepts are stored as they are, except
+// readable in memcached's tools) + "~" + the base64url SHA-256 of a tag of
+// the key's kind and the whole key: at most 95 bytes. Keys that memcached accepts are stored as they are, except
 // those that start with "ck~", which are hashed the same way, so that a
 // hashed key or one of the store's own entries never equals a key stored
 // as it is. Two keys share an entry only if SHA-256 collides.
 //
 // # Namespaces
 //
-// A key's namespace is the text before its first ':' (a key with no ':',
-// or starting with ':', has none). memcached cannot list or delete keys by
-// prefix, so each namespace has a generation: a random 64-bit number kept
-// in memcached in an entry of the store's own, and every key of the
-// namespace is stored as "namespace:generation:rest" (then mapped as
+// memcached cannot list or delete keys by prefix, so the Store keeps the
+// keys of a namespace its own way: it is a cache.Namespacer, and a
+// cache.Cache with a Namespace runs on the Store that Namespace(ns)
+// returns. There, each namespace has a generation: a random 64-bit number
+// kept in memcached in an entry of the store's own, and every key of the
+// namespace is stored as "namespace:generation:key" (then mapped as
 // above). Clear of a namespace writes a new random generation: the
 // entries of the old one can no longer be reached, and memcached reclaims
 // them as they expire or age out of its memory. Other namespaces
-// ("foobar" when "foo" is cleared) and keys without a namespace are not
-// touched. Clear("") flushes every server of the client.
+// ("foobar" when "foo" is cleared) and the keys of the store itself are
+// not touched. Clear("") flushes every server of the client.
 //
 // A generation is random, not counted, so that an evicted generation entry
 // can never bring old entries back: the namespace then gets a fresh
 // generation on its next write, and its earlier entries stay unreachable,
 // as if cleared.
 //
-// The store sees only full keys, so this holds for every key with a ':',
-// also one of a cache without a Namespace ("user:1" belongs to namespace
-// "user"): it is cleared by Clear("user"), as "SCAN user:*" would clear it
-// on Redis, and its writes pay the generation's round trip. Keys of caches
-// without a namespace that should cost one round trip avoid ':' (use "-"
-// or "/" to separate their parts).
+// The keys of the Store of New, those of a Cache without a Namespace, are
+// stored as they are, ':' or not: "user:42" is the memcached key
+// "user:42", one round trip to read or write, readable and writable by
+// any other memcached client. (Only a key that memcached refuses, one that
+// starts with "ck~", or one shaped like a namespaced key, "name:" and 16
+// hex digits and ":", is hashed.)
 //
 // Costs in round trips: Get and Set of a key without a namespace, one.
 // Reads of a namespaced key (Get, Exists, MultiGet) fetch the generation

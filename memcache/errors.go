@@ -36,9 +36,13 @@ const maxAttempts = 100
 // maxKeyInError is how many bytes of a key an error message quotes.
 const maxKeyInError = 64
 
-// opError wraps err with the operation and the key it failed on. memcached's
+// opError wraps err with the operation and the key it failed on, but
+// returns a context's error unchanged, as every store does. memcached's
 // refusal of an item over its size limit is made to match cache.ErrTooLarge.
 func opError(op, key string, err error) error {
+	if err == context.Canceled || err == context.DeadlineExceeded {
+		return err
+	}
 	if !errors.Is(err, cache.ErrTooLarge) && strings.Contains(err.Error(), "object too large for cache") {
 		err = fmt.Errorf("%w: %w", cache.ErrTooLarge, err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	gm "github.com/bradfitz/gomemcache/memcache"
 
-	"github.com/cachekit/cachekit/memcache"
+	ckmemcache "github.com/cachekit/cachekit/memcache"
 )
 
 // A store over a memcached on localhost. It needs a running server, so
@@ -17,7 +17,7 @@ func ExampleNew() {
 	client := gm.New("127.0.0.1:11211")
 	client.MaxIdleConns = 32 // at least the expected concurrency
 	defer client.Close()
-	store := memcache.New(client, memcache.Options{})
+	store := ckmemcache.New(client, ckmemcache.Options{})
 	defer store.Close()
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

@@ -70,3 +70,7 @@ func rawTTL(t testing.TB, mkey string) (ttl int, flags string) {
 	}
 	return ttl, f[2][1:]
 }
+
+// in returns the Store of namespace ns of s, on which a cache with that
+// namespace runs.
+func in(s *Store, ns string) *Store { return s.Namespace(ns).(*Store) }

@@ -18,9 +18,6 @@ const (
 	// headLen is how many bytes of the original key a hashed key keeps, so
 	// that it stays readable in memcached's tools.
 	headLen = 48
-	// genPreimagePrefix starts the text whose hash is a namespace's
-	// generation key. See genKey for why it cannot equal a stored form.
-	genPreimagePrefix = reservedPrefix + "gen:"
 )
 
 // legalKey reports whether memcached accepts key as it is: 1 to 250 bytes,
@@ -37,25 +34,50 @@ func legalKey(key string) bool {
 	return true
 }
 
-// mapKey returns the memcached key of a stored form: the form itself when
-// memcached accepts it and it does not start with reservedPrefix, else
-// reservedPrefix + a sanitized head of the form + "~" + the unpadded
-// base64url SHA-256 of the whole form. The result is always a legal
-// memcached key of at most 95 bytes in the hashed case.
+// The memcached keys of the store fall in three disjoint kinds:
 //
-// Distinct forms give distinct keys: a passed-through form never starts
-// with reservedPrefix and a hashed one always does, and two hashed forms
-// differ unless SHA-256 collides.
-func mapKey(form string) string {
-	if legalKey(form) && !strings.HasPrefix(form, reservedPrefix) {
-		return form
+//   - a plain key (of the Store of New) is stored as it is when memcached
+//     accepts it, it does not start with reservedPrefix and it does not
+//     have the shape of a namespaced form (see namespacedKey); otherwise as
+//     hashKey('p', key);
+//   - a namespaced form "ns:gen:rest" is stored as it is when memcached
+//     accepts it and it does not start with reservedPrefix, otherwise as
+//     hashKey('n', form);
+//   - the generation of namespace ns is stored at hashKey('g', ns).
+//
+// A key stored as it is never starts with reservedPrefix, and a hashed one
+// always does; plain and namespaced keys stored as they are differ in
+// shape; hashed keys of different kinds differ in the tag hashed with them.
+// So two keys share an entry only if they are equal or SHA-256 collides.
+
+// plainKey returns the memcached key of key, a key of the Store of New.
+func plainKey(key string) string {
+	if legalKey(key) && !strings.HasPrefix(key, reservedPrefix) && !namespacedShape(key) {
+		return key
 	}
-	return hashKey(form)
+	return hashKey('p', key)
 }
 
-// hashKey returns the hashed key of form (see mapKey).
-func hashKey(form string) string {
-	sum := sha256.Sum256([]byte(form))
+// namespacedShape reports whether key has the shape of a namespaced form:
+// text without ':', then ':', a generation (genLen hex digits) and ':'.
+func namespacedShape(key string) bool {
+	i := strings.IndexByte(key, ':')
+	if i <= 0 || len(key) < i+genLen+2 || key[i+genLen+1] != ':' {
+		return false
+	}
+	_, err := parseGen([]byte(key[i+1 : i+1+genLen]))
+	return err == nil
+}
+
+// hashKey returns reservedPrefix + a sanitized head of form + "~" + the
+// unpadded base64url SHA-256 of tag and form: a legal memcached key of at
+// most 95 bytes, readable in memcached's tools.
+func hashKey(tag byte, form string) string {
+	h := sha256.New()
+	h.Write([]byte{tag})
+	h.Write([]byte(form))
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
 	head := form
 	if len(head) > headLen {
 		head = head[:headLen]
@@ -75,32 +97,29 @@ func hashKey(form string) string {
 	return b.String()
 }
 
-// splitNamespace returns the namespace of key (the text before its first
-// ':') and the rest after that ':'. ok is false for a key without a
-// namespace: one with no ':' or one that starts with ':'.
-func splitNamespace(key string) (ns, rest string, ok bool) {
-	i := strings.IndexByte(key, ':')
-	if i <= 0 {
+// split returns the namespace of key and the rest after its ':': the
+// namespace of s (of a Store that Namespace returned) when key starts with
+// it and ':'. ok is false for a key of the Store of New, taken as it is.
+func (s *Store) split(key string) (ns, rest string, ok bool) {
+	if s.ns == "" || len(key) <= len(s.ns) || key[len(s.ns)] != ':' || key[:len(s.ns)] != s.ns {
 		return "", key, false
 	}
-	return key[:i], key[i+1:], true
+	return s.ns, key[len(s.ns)+1:], true
 }
 
 // namespacedKey returns the memcached key of rest in namespace ns at
-// generation gen: the mapped form "ns:gen:rest".
-//
-// Forms cannot collide: a key without a namespace is stored under its own
-// form, which has no ':' or starts with ':'; a namespaced form has a
-// non-empty ns without ':' followed by two ':'-delimited fields, so (ns,
-// gen, rest) can be read back from it; and gen never holds ':'.
+// generation gen: the form "ns:gen:rest", hashed unless memcached accepts
+// it and it does not start with reservedPrefix.
 func namespacedKey(ns, gen, rest string) string {
-	return mapKey(ns + ":" + gen + ":" + rest)
+	form := ns + ":" + gen + ":" + rest
+	if legalKey(form) && !strings.HasPrefix(form, reservedPrefix) {
+		return form
+	}
+	return hashKey('n', form)
 }
 
 // genKey returns the memcached key that holds the generation of namespace
-// ns. It is the hash of reservedPrefix + "gen:" + ns: a text with exactly
-// one ':' that does not start with ':', a shape no stored form has (see
-// namespacedKey), so no user key maps to it.
+// ns.
 func genKey(ns string) string {
-	return hashKey(genPreimagePrefix + ns)
+	return hashKey('g', ns)
 }

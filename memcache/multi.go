@@ -49,9 +49,9 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 	request := make([]string, 0, len(keys)+1)
 	var spaces map[string]*nsKeys
 	for i, key := range keys {
-		ns, rest, ok := splitNamespace(key)
+		ns, rest, ok := s.split(key)
 		if !ok {
-			mkeys[i] = mapKey(key)
+			mkeys[i] = plainKey(key)
 			request = append(request, mkeys[i])
 			continue
 		}
@@ -121,14 +121,10 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 // Options.MultiSetConcurrency at a time, after the generations of the
 // namespaces involved have been read (one round trip each). The first
 // failure stops the writes not yet sent and is returned; writes already
-// done stay done. keys and vals of different lengths are an error, and
-// nothing is written.
+// done stay done.
 func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl time.Duration) error {
 	const op = "multi set"
 	label := multiLabel(keys)
-	if len(keys) != len(vals) {
-		return opError(op, label, fmt.Errorf("%d keys but %d values", len(keys), len(vals)))
-	}
 	_, err := call(ctx, s, op, label, func() (struct{}, error) {
 		return struct{}{}, s.multiSet(ctx, op, label, keys, vals, ttl)
 	})
@@ -140,9 +136,9 @@ func (s *Store) multiSet(ctx context.Context, op, label string, keys []string, v
 	mkeys := make([]string, len(keys))
 	gens := make(map[string]string)
 	for i, key := range keys {
-		ns, rest, ok := splitNamespace(key)
+		ns, rest, ok := s.split(key)
 		if !ok {
-			mkeys[i] = mapKey(key)
+			mkeys[i] = plainKey(key)
 			continue
 		}
 		gen, ok := gens[ns]

@@ -92,9 +92,9 @@ func (s *Store) currentGen(ctx context.Context, op, key, ns string, create bool)
 // namespaced key costs one round trip: the generation is read (and created
 // if missing) inside the operation, never taken from an earlier one.
 func (s *Store) writeKey(ctx context.Context, op, key string) (string, error) {
-	ns, rest, ok := splitNamespace(key)
+	ns, rest, ok := s.split(key)
 	if !ok {
-		return mapKey(key), nil
+		return plainKey(key), nil
 	}
 	gen, _, err := s.currentGen(ctx, op, key, ns, true)
 	if err != nil {
@@ -107,9 +107,9 @@ func (s *Store) writeKey(ctx context.Context, op, key string) (string, error) {
 // when its namespace has no generation (so the key cannot exist). It costs
 // a round trip for a namespaced key and none otherwise.
 func (s *Store) existingKey(ctx context.Context, op, key string) (string, error) {
-	ns, rest, ok := splitNamespace(key)
+	ns, rest, ok := s.split(key)
 	if !ok {
-		return mapKey(key), nil
+		return plainKey(key), nil
 	}
 	gen, ok, err := s.currentGen(ctx, op, key, ns, false)
 	if err != nil || !ok {
@@ -126,9 +126,9 @@ func (s *Store) existingKey(ctx context.Context, op, key string) (string, error)
 // generation last seen are fetched together, and a second trip is needed
 // only when the generation changed since (or was never seen).
 func (s *Store) lookup(ctx context.Context, op, key string) (mkey string, it *gm.Item, err error) {
-	ns, rest, ok := splitNamespace(key)
+	ns, rest, ok := s.split(key)
 	if !ok {
-		mkey = mapKey(key)
+		mkey = plainKey(key)
 		it, err = s.client.Get(mkey)
 		return s.found(ctx, op, key, mkey, it, err)
 	}

@@ -50,8 +50,9 @@ func countingStore(t *testing.T) (*Store, *atomic.Int64) {
 func TestRoundTripsOfCommonOperations(t *testing.T) {
 	s, writes := countingStore(t)
 	ctx := t.Context()
-	plain, namespaced := uniq(t, "plain"), uniq(t, "ns")+":k"
-	require.NoError(t, s.Set(ctx, namespaced, []byte("v"), 0)) // creates and caches the generation
+	plain, ns := uniq(t, "plain"), uniq(t, "ns")
+	namespaced, inNS := ns+":k", in(s, ns)
+	require.NoError(t, inNS.Set(ctx, namespaced, []byte("v"), 0)) // creates and caches the generation
 	cases := []struct {
 		name string
 		do   func() error
@@ -59,9 +60,10 @@ func TestRoundTripsOfCommonOperations(t *testing.T) {
 	}{
 		{"Set of a key without namespace", func() error { return s.Set(ctx, plain, []byte("v"), 0) }, 1},
 		{"Get of a key without namespace", func() error { _, _, err := s.Get(ctx, plain); return err }, 1},
-		{"Get of a namespaced key", func() error { _, _, err := s.Get(ctx, namespaced); return err }, 1},
-		{"Set of a namespaced key", func() error { return s.Set(ctx, namespaced, []byte("w"), 0) }, 2},
-		{"MultiGet of both", func() error { _, err := s.MultiGet(ctx, []string{plain, namespaced}); return err }, 1},
+		{"Get of a key with ':' without namespace", func() error { _, _, err := s.Get(ctx, namespaced); return err }, 1},
+		{"Get of a namespaced key", func() error { _, _, err := inNS.Get(ctx, namespaced); return err }, 1},
+		{"Set of a namespaced key", func() error { return inNS.Set(ctx, namespaced, []byte("w"), 0) }, 2},
+		{"MultiGet of namespaced keys", func() error { _, err := inNS.MultiGet(ctx, []string{namespaced, ns + ":l"}); return err }, 1},
 		{"Increment of a key without namespace", func() error { _, err := s.Increment(ctx, plain+"n", 1); return err }, 2}, // incr misses, add
 		{"Increment again", func() error { _, err := s.Increment(ctx, plain+"n", 1); return err }, 1},
 	}

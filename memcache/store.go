@@ -10,9 +10,8 @@ import (
 	gm "github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/internal/leasewait"
 )
-
-var _ cache.Store = (*Store)(nil)
 
 // Options configure a Store. The zero value is ready to use.
 //
@@ -23,7 +22,7 @@ var _ cache.Store = (*Store)(nil)
 // the client's Timeout rather than by a context. See the package
 // documentation.
 type Options struct {
-	// PollInterval is how often a watch started by WatchRelease asks
+	// PollInterval is how often a watch started by Watch asks
 	// memcached whether the watched key is still there. 0 means 10ms.
 	PollInterval time.Duration
 	// MultiSetConcurrency is how many writes of one MultiSet are in flight
@@ -55,6 +54,26 @@ const (
 // safe for concurrent use. See the package documentation for how it maps
 // keys, clears namespaces and rounds expiries.
 type Store struct {
+	*state
+	// ns is the namespace of the keys of a Store that Namespace returned;
+	// "" for the Store of New, whose keys are taken as they are.
+	ns string
+}
+
+// Compile-time checks of the interfaces Store implements.
+var (
+	_ cache.Store       = (*Store)(nil)
+	_ cache.MultiGetter = (*Store)(nil)
+	_ cache.MultiSetter = (*Store)(nil)
+	_ cache.Exister     = (*Store)(nil)
+	_ cache.Incrementer = (*Store)(nil)
+	_ cache.Expirer     = (*Store)(nil)
+	_ cache.Watcher     = (*Store)(nil)
+	_ cache.Namespacer  = (*Store)(nil)
+)
+
+// state is what a Store and the Stores of its namespaces share.
+type state struct {
 	client              *gm.Client
 	pollInterval        time.Duration
 	multiSetConcurrency int
@@ -67,7 +86,10 @@ type Store struct {
 	gens sync.Map
 	// genKeys holds genKey of each namespace seen (string to string).
 	genKeys sync.Map
-	// watches are the pollers of WatchRelease.
+	// waiters are the watches of keys (Watch), woken by this store's own
+	// writes and deletes at once and by the pollers of watches.
+	waiters leasewait.Table
+	// watches are the pollers of Watch.
 	watches watches
 	// running counts the operations whose ctx may end (see call).
 	running tracker
@@ -77,12 +99,12 @@ type Store struct {
 // The client stays the caller's: Close does not close it. A nil client
 // gives a Store whose every operation returns ErrNoClient.
 func New(client *gm.Client, opts Options) *Store {
-	s := &Store{
+	s := &Store{state: &state{
 		client:              client,
 		pollInterval:        opts.PollInterval,
 		multiSetConcurrency: opts.MultiSetConcurrency,
 		maxItemSize:         opts.MaxItemSize,
-	}
+	}}
 	if s.maxItemSize <= 0 {
 		s.maxItemSize = DefaultMaxItemSize
 	}
@@ -92,20 +114,32 @@ func New(client *gm.Client, opts Options) *Store {
 	if s.multiSetConcurrency <= 0 {
 		s.multiSetConcurrency = defaultMultiSetConcurrency
 	}
-	s.watches.init()
 	return s
 }
 
-// Close stops the watches started by WatchRelease and waits for their
-// goroutines to end; later operations return an error matching
+// Namespace returns the Store of the keys of namespace ns, the store that a
+// cache.Cache with that Namespace runs on: its keys are still full keys
+// (ns + ":" + key), which it stores under the namespace's current
+// generation (see the package documentation). It shares everything with
+// s, Close included. A key it is given that does not start with ns + ":"
+// is taken as it is.
+func (s *Store) Namespace(ns string) cache.Store {
+	return &Store{state: s.state, ns: ns}
+}
+
+// Close stops the watches started by Watch and waits for their goroutines
+// and for the operations in flight (see Contexts in the package
+// documentation) to end, and wakes the goroutines waiting on a watch, which
+// find the store closed. Later operations return an error matching
 // cache.ErrClosed. It does not close the client. Close is idempotent and
-// always returns nil.
+// always returns nil; it closes the Stores of every namespace too.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
 	s.watches.close()
 	s.running.close()
+	s.waiters.WakeAll()
 	return nil
 }
 
@@ -157,6 +191,7 @@ func (s *Store) set(ctx context.Context, op, key, mkey string, val []byte, ttl t
 	if err = after(ctx, err); err != nil {
 		return opError(op, key, err)
 	}
+	s.waiters.Wake(key)
 	return nil
 }
 
@@ -202,6 +237,7 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 		err = after(ctx, s.client.Delete(mkey))
 		switch {
 		case err == nil:
+			s.waiters.Wake(key)
 			return true, nil
 		case isMiss(err):
 			return false, nil
@@ -229,6 +265,7 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 				return struct{}{}, opError(op, namespace, err)
 			}
 			s.gens.Clear()
+			s.waiters.WakeAll()
 			return struct{}{}, nil
 		}
 		gen := newGen()
@@ -237,6 +274,7 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 			return struct{}{}, opError(op, namespace, err)
 		}
 		s.gens.Store(namespace, gen)
+		s.waiters.WakeAll()
 		return struct{}{}, nil
 	})
 	return err

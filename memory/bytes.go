@@ -69,9 +69,6 @@ func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl 
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
-	if len(keys) != len(vals) {
-		return fmt.Errorf("memory: MultiSet of %d keys with %d values", len(keys), len(vals))
-	}
 	for i, key := range keys {
 		s.put(key, cloneBytes(vals[i]), ttl, false)
 	}
@@ -151,6 +148,7 @@ func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool
 			return false
 		}
 		sh.setExpires(e, expiresAt(now, ttl))
+		sh.waiters.Wake(key)
 		return true
 	}), nil
 }
@@ -171,6 +169,7 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 		sh.mu.Lock()
 		if namespace == "" {
 			sh.reset()
+			s.waiters.WakeAll()
 		} else {
 			for k, e := range sh.m {
 				if strings.HasPrefix(k, prefix) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/cache/cachetest"
+	"github.com/cachekit/cachekit/lock/locktest"
 	"github.com/cachekit/cachekit/memory"
 )
 
@@ -18,9 +19,9 @@ func TestConformance(t *testing.T) {
 		"Bounded":   {MaxEntries: 4096, CleanupInterval: 10 * time.Millisecond},
 	} {
 		t.Run(name, func(t *testing.T) {
-			cachetest.Run(t, cachetest.Harness{
-				New: func(testing.TB) cache.Store { return memory.New(opts) },
-			})
+			h := cachetest.Harness{New: func(testing.TB) cache.Store { return memory.New(opts) }}
+			cachetest.Run(t, h)
+			locktest.Run(t, h)
 		})
 	}
 }

@@ -1,8 +1,11 @@
 // Package memory is an in-process store for package cache: a sharded hash
 // map with millisecond expiry, a scan-resistant size bound and per-entry
-// versions. It implements both cache.Store (bytes) and cache.ValueStore (Go
-// values kept as they are, with no copy and no encoding), so a cache.Cache
-// without a Serializer on a memory store never encodes anything.
+// versions. It implements cache.Store (bytes), cache.ValueStore (Go values
+// kept as they are, with no copy and no encoding, so a cache.Cache without
+// a Serializer on a memory store never encodes anything) and every other
+// optional interface of cache.Store but Namespacer: MultiGetter,
+// MultiSetter, Exister, Incrementer, Expirer and Watcher (every change of a
+// key wakes its watches at once: only this process holds its entries).
 //
 // # Sharding
 //

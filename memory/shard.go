@@ -1,6 +1,10 @@
 package memory
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/cachekit/cachekit/internal/leasewait"
+)
 
 // shard is one independently locked part of a Store.
 type shard struct {
@@ -20,6 +24,8 @@ type shard struct {
 	id     uint64 // index of this shard
 	idBits uint   // log2 of the number of shards
 
+	waiters *leasewait.Table // the store's watches, woken by every change of a key
+
 	// Keeps the lock of the next shard in the array off this shard's
 	// last cache line.
 	_ [64]byte
@@ -27,8 +33,9 @@ type shard struct {
 
 // init prepares sh as shard id of 1<<idBits, holding at most capacity
 // entries (0: unbounded).
-func (sh *shard) init(id uint64, idBits uint, capacity int) {
+func (sh *shard) init(id uint64, idBits uint, capacity int, waiters *leasewait.Table) {
 	sh.m = make(map[string]*entry)
+	sh.waiters = waiters
 	sh.id, sh.idBits = id, idBits
 	sh.capacity = capacity
 	if capacity > 0 {
@@ -72,6 +79,7 @@ func (sh *shard) insert(key string, hash uint64, val any, expires, now int64) *e
 	}
 	sh.m[key] = e
 	sh.setExpires(e, expires)
+	sh.waiters.Wake(key)
 	return e
 }
 
@@ -84,6 +92,7 @@ func (sh *shard) update(e *entry, val any, expires int64) {
 	if sh.capacity > 0 {
 		e.touch()
 	}
+	sh.waiters.Wake(e.key)
 }
 
 // setExpires changes the expiry of e, keeping the expiry heap in step. The
@@ -114,6 +123,7 @@ func (sh *shard) remove(e *entry) {
 	if e.heapIdx >= 0 {
 		sh.exp.remove(e)
 	}
+	sh.waiters.Wake(e.key)
 }
 
 // removeExpired removes up to budget entries that have expired at now and

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/internal/ctxerr"
+	"github.com/cachekit/cachekit/internal/leasewait"
 )
 
 // Store is an in-process cache.Store and cache.ValueStore. It is safe for
@@ -28,6 +30,10 @@ type Store struct {
 	clock func() time.Time // Options.Clock; nil for the real clock
 	base  time.Time        // clock reading at New; now() counts from it
 
+	// waiters are the watches of keys (Watch), woken by every change of
+	// their key: a write, a delete, an expiry or an eviction.
+	waiters leasewait.Table
+
 	closed    atomic.Bool
 	closeOnce sync.Once
 	stop      chan struct{} // closed by Close to stop the sweep
@@ -36,10 +42,16 @@ type Store struct {
 	onSweep func() // test hook: called after each background sweep
 }
 
-// Compile-time checks that Store implements both store contracts.
+// Compile-time checks of the interfaces Store implements.
 var (
-	_ cache.Store      = (*Store)(nil)
-	_ cache.ValueStore = (*Store)(nil)
+	_ cache.Store       = (*Store)(nil)
+	_ cache.ValueStore  = (*Store)(nil)
+	_ cache.MultiGetter = (*Store)(nil)
+	_ cache.MultiSetter = (*Store)(nil)
+	_ cache.Exister     = (*Store)(nil)
+	_ cache.Incrementer = (*Store)(nil)
+	_ cache.Expirer     = (*Store)(nil)
+	_ cache.Watcher     = (*Store)(nil)
 )
 
 // sweepBudget is how many expired entries a sweep removes from a shard
@@ -75,7 +87,7 @@ func newStore(opts Options, onSweep func()) *Store {
 				capacity++
 			}
 		}
-		s.shards[i].init(uint64(i), idBits, capacity)
+		s.shards[i].init(uint64(i), idBits, capacity, &s.waiters)
 	}
 	if c.interval > 0 {
 		s.done = make(chan struct{})
@@ -85,8 +97,9 @@ func newStore(opts Options, onSweep func()) *Store {
 }
 
 // Close stops the background sweep, waits for it to return and drops every
-// entry. Every later operation returns cache.ErrClosed. Close is
-// idempotent and always returns nil.
+// entry. Every later operation returns cache.ErrClosed; the goroutines that
+// watch a key are woken, and find it closed. Close is idempotent and always
+// returns nil.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
@@ -100,6 +113,7 @@ func (s *Store) Close() error {
 			sh.reset()
 			sh.mu.Unlock()
 		}
+		s.waiters.WakeAll()
 	})
 	return nil
 }
@@ -154,7 +168,7 @@ func (s *Store) sweep() {
 
 // begin is the common entry check of every operation.
 func (s *Store) begin(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxerr.Err(ctx); err != nil {
 		return err
 	}
 	if s.closed.Load() {

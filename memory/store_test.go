@@ -57,14 +57,9 @@ func TestMultiSetWritesEveryPair(t *testing.T) {
 	s, _ := newTestStore(t, Options{})
 	ctx := t.Context()
 	require.NoError(t, s.MultiSet(ctx, []string{"a", "b"}, [][]byte{[]byte("1"), []byte("2")}, 0))
-	require.NoError(t, s.MultiSetValue(ctx, []string{"c", "d"}, []any{3, "four"}, 0))
-	vals, found, err := s.MultiGetValue(ctx, []string{"a", "b", "c", "d", "e"})
+	vals, err := s.MultiGet(ctx, []string{"a", "b", "e"})
 	require.NoError(t, err)
-	assert.Equal(t, []any{[]byte("1"), []byte("2"), 3, "four", nil}, vals)
-	assert.Equal(t, []bool{true, true, true, true, false}, found)
-
-	assert.Error(t, s.MultiSet(ctx, []string{"a"}, nil, 0), "lengths must match")
-	assert.Error(t, s.MultiSetValue(ctx, nil, []any{1}, 0), "lengths must match")
+	assert.Equal(t, [][]byte{[]byte("1"), []byte("2"), nil}, vals)
 }
 
 func TestAddWritesOnlyAbsentKeys(t *testing.T) {
@@ -262,11 +257,10 @@ func allOps(ctx context.Context, s *Store) map[string]error {
 	_, _, _, errs["GetVersion"] = s.GetVersion(ctx, "k")
 	_, _, errs["CompareAndSwap"] = s.CompareAndSwap(ctx, "k", nil, nil, 0)
 	_, _, errs["GetValue"] = s.GetValue(ctx, "k")
-	_, _, errs["MultiGetValue"] = s.MultiGetValue(ctx, []string{"k"})
-	errs["SetValue"] = s.SetValue(ctx, "k", 1, 0)
-	errs["MultiSetValue"] = s.MultiSetValue(ctx, []string{"k"}, []any{1}, 0)
-	_, errs["AddValue"] = s.AddValue(ctx, "k", 1, 0)
 	_, _, _, errs["GetValueVersion"] = s.GetValueVersion(ctx, "k")
+	errs["SetValue"] = s.SetValue(ctx, "k", 1, 0)
+	_, errs["AddValue"] = s.AddValue(ctx, "k", 1, 0)
+	_, _, errs["Watch"] = s.Watch(ctx, "k")
 	_, _, errs["CompareAndSwapValue"] = s.CompareAndSwapValue(ctx, "k", nil, 1, 0)
 	return errs
 }
@@ -277,7 +271,7 @@ func TestEveryMethodReturnsErrClosedAfterClose(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.NoError(t, s.Close(), "Close is idempotent")
 	errs := allOps(t.Context(), s)
-	assert.Len(t, errs, 20)
+	assert.Len(t, errs, 19)
 	for op, err := range errs {
 		assert.ErrorIs(t, err, cache.ErrClosed, op)
 	}

@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/cachekit/cachekit/cache"
@@ -21,17 +20,17 @@ func (s *Store) GetValue(ctx context.Context, key string) (any, bool, error) {
 	return v, found, nil
 }
 
-// MultiGetValue returns one value and one found flag per key, in order.
-func (s *Store) MultiGetValue(ctx context.Context, keys []string) ([]any, []bool, error) {
+// GetValueVersion returns the value of key, as GetValue does, its version
+// (a uint64 in a cache.Version) and whether it was found.
+func (s *Store) GetValueVersion(ctx context.Context, key string) (any, cache.Version, bool, error) {
 	if err := s.begin(ctx); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	vals := make([]any, len(keys))
-	found := make([]bool, len(keys))
-	for i, key := range keys {
-		vals[i], _, found[i] = s.load(key, true)
+	v, ver, found := s.load(key, true)
+	if !found {
+		return nil, nil, false, nil
 	}
-	return vals, found, nil
+	return v, ver, true, nil
 }
 
 // SetValue stores val under key with ttl (<= 0: no expiry), replacing any
@@ -44,21 +43,6 @@ func (s *Store) SetValue(ctx context.Context, key string, val any, ttl time.Dura
 	return nil
 }
 
-// MultiSetValue stores vals[i] under keys[i], all with ttl. keys and vals
-// must have the same length.
-func (s *Store) MultiSetValue(ctx context.Context, keys []string, vals []any, ttl time.Duration) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
-	if len(keys) != len(vals) {
-		return fmt.Errorf("memory: MultiSetValue of %d keys with %d values", len(keys), len(vals))
-	}
-	for i, key := range keys {
-		s.put(key, vals[i], ttl, false)
-	}
-	return nil
-}
-
 // AddValue stores val under key only if key is absent (or expired), and
 // reports whether it did.
 func (s *Store) AddValue(ctx context.Context, key string, val any, ttl time.Duration) (bool, error) {
@@ -67,19 +51,6 @@ func (s *Store) AddValue(ctx context.Context, key string, val any, ttl time.Dura
 	}
 	_, added := s.put(key, val, ttl, true)
 	return added, nil
-}
-
-// GetValueVersion returns the value of key, as GetValue does, with its
-// version: a uint64 in a cache.Version.
-func (s *Store) GetValueVersion(ctx context.Context, key string) (any, cache.Version, bool, error) {
-	if err := s.begin(ctx); err != nil {
-		return nil, nil, false, err
-	}
-	v, ver, found := s.load(key, true)
-	if !found {
-		return nil, nil, false, nil
-	}
-	return v, ver, true, nil
 }
 
 // CompareAndSwapValue stores val under key with ttl only if the key is

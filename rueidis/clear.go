@@ -2,12 +2,11 @@ package rueidis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	rd "github.com/redis/rueidis"
-
-	"github.com/cachekit/cachekit/cache"
 )
 
 // Clear removes every key under namespace + ":" or, with namespace == "",
@@ -22,23 +21,23 @@ import (
 // the keys of "foobar". Keys written during the walk may survive it. On
 // error, Clear stops and the keys visited so far stay removed.
 func (s *Store) Clear(ctx context.Context, namespace string) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
-	}
-	masters, err := s.masters(ctx)
+	masters, err := s.masters(ctx, namespace)
 	if err != nil {
-		return wrap(ctx, "clear", namespace, err)
+		return err
 	}
 	pattern := escapeGlob(namespace) + ":*"
 	for _, node := range masters {
 		if namespace == "" {
-			err = do(ctx, node, func() rd.Completed { return node.B().Flushdb().Build() }).Error()
+			_, err = s.do(ctx, "clear", namespace, node, func() rd.Completed { return node.B().Flushdb().Build() })
 		} else {
-			err = s.clearNode(ctx, node, pattern)
+			err = s.clearNode(ctx, node, namespace, pattern)
 		}
 		if err != nil {
-			return wrap(ctx, "clear", namespace, err)
+			return err
 		}
+	}
+	if namespace == "" {
+		s.waiters.WakeAll()
 	}
 	return nil
 }
@@ -46,19 +45,23 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 // masters returns a client for each master that the client knows of.
 // rueidis lists replicas too (of a Cluster, or of a standalone client
 // configured with replicas): ROLE tells them apart.
-func (s *Store) masters(ctx context.Context) ([]rd.Client, error) {
+func (s *Store) masters(ctx context.Context, namespace string) ([]rd.Client, error) {
 	var masters []rd.Client
 	for addr, node := range s.client.Nodes() {
-		role, err := do(ctx, node, func() rd.Completed { return node.B().Role().Build() }).ToArray()
+		msg, err := s.do(ctx, "clear", namespace, node, func() rd.Completed { return node.B().Role().Build() })
+		if err != nil {
+			return nil, err
+		}
+		role, err := msg.ToArray()
 		if err == nil && len(role) == 0 {
-			err = fmt.Errorf("empty ROLE reply")
+			err = errors.New("empty reply")
+		}
+		var kind string
+		if err == nil {
+			kind, err = role[0].ToString()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("role of %s: %w", addr, err)
-		}
-		kind, err := role[0].ToString()
-		if err != nil {
-			return nil, fmt.Errorf("role of %s: %w", addr, err)
+			return nil, wrap(ctx, "clear", namespace, fmt.Errorf("role of %s: %w", addr, err))
 		}
 		if kind == "master" {
 			masters = append(masters, node)
@@ -76,15 +79,20 @@ func (s *Store) masters(ctx context.Context) ([]rd.Client, error) {
 // each key to the node that owns its slot: node itself, where SCAN found
 // it, or the new owner if the slot is being moved. On a standalone server
 // one UNLINK takes the whole batch.
-func (s *Store) clearNode(ctx context.Context, node rd.Client, pattern string) error {
+func (s *Store) clearNode(ctx context.Context, node rd.Client, namespace, pattern string) error {
+	const op = "clear"
 	cluster := s.client.Mode() == rd.ClientModeCluster
 	var cursor uint64
 	for {
-		entry, err := do(ctx, node, func() rd.Completed {
+		msg, err := s.do(ctx, op, namespace, node, func() rd.Completed {
 			return node.B().Scan().Cursor(cursor).Match(pattern).Count(int64(s.opts.ScanCount)).Build()
-		}).AsScanEntry()
+		})
 		if err != nil {
-			return fmt.Errorf("scan: %w", err)
+			return err
+		}
+		entry, err := msg.AsScanEntry()
+		if err != nil {
+			return wrap(ctx, op, namespace, fmt.Errorf("scan: %w", err))
 		}
 		if len(entry.Elements) > 0 {
 			if cluster {
@@ -95,13 +103,20 @@ func (s *Store) clearNode(ctx context.Context, node rd.Client, pattern string) e
 					}
 					return cmds
 				}
-				for i, res := range doMulti(ctx, s.client, build) {
+				results, err := s.doMulti(ctx, op, namespace, build)
+				if err != nil {
+					return err
+				}
+				for i, res := range results {
 					if err := res.Error(); err != nil {
-						return fmt.Errorf("unlink %q: %w", entry.Elements[i], err)
+						return wrap(ctx, op, namespace, fmt.Errorf("unlink %q: %w", entry.Elements[i], err))
 					}
 				}
-			} else if err := do(ctx, node, func() rd.Completed { return node.B().Unlink().Key(entry.Elements...).Build() }).Error(); err != nil {
-				return fmt.Errorf("unlink: %w", err)
+			} else if _, err := s.do(ctx, op, namespace, node, func() rd.Completed { return node.B().Unlink().Key(entry.Elements...).Build() }); err != nil {
+				return err
+			}
+			for _, key := range entry.Elements {
+				s.waiters.Wake(key)
 			}
 		}
 		cursor = entry.Cursor

@@ -9,7 +9,7 @@ import (
 func keysPerMaster(t *testing.T, s *Store, pattern string) []int {
 	t.Helper()
 	ctx := context.Background()
-	masters, err := s.masters(ctx)
+	masters, err := s.masters(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func setAll(t *testing.T, s *Store, keys ...string) {
 func TestMastersAreEveryMasterOfTheDeployment(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		s, _ := d.newStore(t, Options{})
-		masters, err := s.masters(context.Background())
+		masters, err := s.masters(context.Background(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +157,7 @@ func TestClearWithoutNamespaceEmptiesEveryMaster(t *testing.T) {
 		if err := s.Clear(ctx, ""); err != nil {
 			t.Fatalf(`Clear(""): %v`, err)
 		}
-		masters, err := s.masters(ctx)
+		masters, err := s.masters(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}

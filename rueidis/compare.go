@@ -56,19 +56,21 @@ return 1`)
 type version string
 
 // CompareAndDelete deletes key only if it holds token, atomically (a Lua
-// script), and reports whether it did. A successful delete is announced on
-// Options.ReleaseChannel, which wakes the WatchRelease watchers of key in
-// every Store that shares the channel.
+// script), and reports whether it did. A successful delete wakes the
+// watches of key of this store at once and is announced on
+// Options.ReleaseChannel, which wakes those of every Store that shares the
+// channel.
 func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) (bool, error) {
-	if s.closed.Load() {
-		return false, cache.ErrClosed
-	}
-	n, err := exec(ctx, s.client, compareAndDeleteScript,
-		[]string{key}, []string{arg(ctx, token), s.opts.ReleaseChannel}).AsInt64()
+	const op = "compare-and-delete"
+	msg, err := s.exec(ctx, op, compareAndDeleteScript, []string{key}, []string{arg(ctx, token), s.opts.ReleaseChannel})
 	if err != nil {
-		return false, wrap(ctx, "compare-and-delete", key, err)
+		return false, err
 	}
-	return n == 1, nil
+	n, err := msg.AsInt64()
+	if n == 1 {
+		s.waiters.Wake(key)
+	}
+	return n == 1, wrapNonNil(ctx, op, key, err)
 }
 
 // GetVersion returns the value of key and, for a found key, a version for
@@ -89,9 +91,7 @@ func (s *Store) GetVersion(ctx context.Context, key string) ([]byte, cache.Versi
 // of the bytes). With ver == nil it writes unconditionally, like Set. A ver
 // that this store did not make gives an error.
 func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Version, val []byte, ttl time.Duration) (cache.Version, bool, error) {
-	if s.closed.Load() {
-		return nil, false, cache.ErrClosed
-	}
+	const op = "compare-and-swap"
 	if ver == nil {
 		if err := s.Set(ctx, key, val, ttl); err != nil {
 			return nil, false, err
@@ -100,19 +100,15 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Versio
 	}
 	old, ok := ver.(version)
 	if !ok {
-		return nil, false, fmt.Errorf("rueidis: compare-and-swap %q: version %T was not made by this store", key, ver)
+		return nil, false, opError(op, key, fmt.Errorf("version %T was not made by this store", ver))
 	}
-	ms, err := millis(ttl)
+	msg, err := s.exec(ctx, op, compareAndSwapScript,
+		[]string{key}, []string{string(old), arg(ctx, val), strconv.FormatInt(millis(ttl), 10)})
 	if err != nil {
-		return nil, false, wrap(ctx, "compare-and-swap", key, err)
+		return nil, false, err
 	}
-	n, err := exec(ctx, s.client, compareAndSwapScript,
-		[]string{key}, []string{string(old), arg(ctx, val), strconv.FormatInt(ms, 10)}).AsInt64()
-	if err != nil {
-		return nil, false, wrap(ctx, "compare-and-swap", key, err)
-	}
-	if n != 1 {
-		return nil, false, nil
+	if n, err := msg.AsInt64(); err != nil || n != 1 {
+		return nil, false, wrapNonNil(ctx, op, key, err)
 	}
 	return version(val), true, nil
 }

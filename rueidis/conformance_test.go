@@ -10,12 +10,13 @@ import (
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/cache/cachetest"
 	"github.com/cachekit/cachekit/internal/testserver"
+	"github.com/cachekit/cachekit/lock/locktest"
 )
 
 func TestConformance(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		raw := d.newClient(t)
-		cachetest.Run(t, cachetest.Harness{
+		h := cachetest.Harness{
 			New: func(tb testing.TB) cache.Store {
 				s, _ := d.newStore(tb, Options{})
 				return s
@@ -30,7 +31,9 @@ func TestConformance(t *testing.T) {
 					tb.Fatalf("SET %q: %v", key, err)
 				}
 			},
-		})
+		}
+		cachetest.Run(t, h)
+		locktest.Run(t, h)
 	})
 }
 

@@ -54,14 +54,15 @@
 // Single-key operations go to the key's node. MultiGet and MultiSet accept
 // keys of any slots: rueidis splits their pipeline by node and sends the
 // parts in parallel. Clear visits every master that the client knows of
-// and skips replicas. Pub/Sub of WatchRelease is broadcast over the whole
+// and skips replicas. Pub/Sub of Watch is broadcast over the whole
 // Cluster, so a Store needs one subscription on any node.
 //
-// # Lock releases
+// # Watching keys
 //
 // CompareAndDelete, with which a lock.Red releases its entry, publishes the
-// key on Options.ReleaseChannel. WatchRelease lets the waiters of a lock in
-// any process learn of the release from that message at once, instead of
-// polling or sleeping for the whole lease; see WatchRelease for how the
+// key on Options.ReleaseChannel. Watch (cache.Watcher) lets the waiters of
+// a lock in any process learn of the release from that message at once,
+// instead of polling or sleeping for the whole lease; this store's own
+// deletes wake its own watches without a round trip. See Watch for how the
 // subscription is kept.
 package rueidis

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	rd "github.com/redis/rueidis"
-
-	"github.com/cachekit/cachekit/cache"
 )
 
 // MultiGet returns one value per key, in order: nil for a miss and a
@@ -23,20 +21,22 @@ import (
 // keys: see BenchmarkMultiGetShape.) As MGET does, a key that holds a
 // value of another type than string reads as a miss.
 func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
-	if s.closed.Load() {
-		return nil, cache.ErrClosed
-	}
+	const op = "multi-get"
 	vals := make([][]byte, len(keys))
 	if len(keys) == 0 {
 		return vals, nil
 	}
 	if s.client.Mode() != rd.ClientModeCluster {
-		arr, err := do(ctx, s.client, func() rd.Completed { return s.client.B().Mget().Key(keys...).Build() }).ToArray()
+		msg, err := s.do(ctx, op, keys[0], s.client, func() rd.Completed { return s.client.B().Mget().Key(keys...).Build() })
 		if err != nil {
-			return nil, wrap(ctx, "multi-get", keys[0], err)
+			return nil, err
 		}
-		if err := fillValues(vals, arr, nil, keys); err != nil {
-			return nil, wrap(ctx, "multi-get", keys[0], err)
+		arr, err := msg.ToArray()
+		if err == nil {
+			err = fillValues(vals, arr, nil, keys)
+		}
+		if err != nil {
+			return nil, wrap(ctx, op, keys[0], err)
 		}
 		return vals, nil
 	}
@@ -70,7 +70,11 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 		}
 		return cmds
 	}
-	for g, res := range doMulti(ctx, s.client, build) {
+	results, err := s.doMulti(ctx, op, keys[0], build)
+	if err != nil {
+		return nil, err
+	}
+	for g, res := range results {
 		first := keys[groups[g][0]]
 		arr, err := res.ToArray()
 		if err != nil {
@@ -120,17 +124,8 @@ func msgValue(msg *rd.RedisMessage) ([]byte, error) {
 // Cluster. The writes are not atomic as a group; on error, some may have
 // been applied.
 func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl time.Duration) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
-	}
-	if len(keys) != len(vals) {
-		return fmt.Errorf("rueidis: multi-set: %d keys but %d values", len(keys), len(vals))
-	}
 	if len(keys) == 0 {
 		return nil
-	}
-	if _, err := millis(ttl); err != nil {
-		return wrap(ctx, "multi-set", keys[0], err)
 	}
 	build := func() rd.Commands {
 		cmds := make(rd.Commands, len(keys))
@@ -139,7 +134,11 @@ func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl 
 		}
 		return cmds
 	}
-	for i, res := range doMulti(ctx, s.client, build) {
+	results, err := s.doMulti(ctx, "multi-set", keys[0], build)
+	if err != nil {
+		return err
+	}
+	for i, res := range results {
 		if err := res.Error(); err != nil {
 			return wrap(ctx, "multi-set", keys[i], err)
 		}

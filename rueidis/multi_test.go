@@ -118,16 +118,3 @@ func TestMultiSetAppliesTTLToEveryKey(t *testing.T) {
 		}
 	})
 }
-
-func TestMultiSetRejectsMismatchedLengths(t *testing.T) {
-	forEachDeployment(t, func(t *testing.T, d deployment) {
-		s, _ := d.newStore(t, Options{})
-		key := testKey(t, s)
-		if err := s.MultiSet(context.Background(), []string{key, key + "2"}, [][]byte{nil}, 0); err == nil {
-			t.Fatal("MultiSet with 2 keys and 1 value succeeded")
-		}
-		if ok, _ := s.Exists(context.Background(), key); ok {
-			t.Error("MultiSet with mismatched lengths wrote a key")
-		}
-	})
-}

@@ -2,6 +2,7 @@ package rueidis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -10,10 +11,19 @@ import (
 	rd "github.com/redis/rueidis"
 
 	"github.com/cachekit/cachekit/cache"
-	"github.com/cachekit/cachekit/internal/ctxerr"
+	"github.com/cachekit/cachekit/internal/leasewait"
 )
 
-var _ cache.Store = (*Store)(nil)
+// Compile-time checks of the interfaces Store implements.
+var (
+	_ cache.Store       = (*Store)(nil)
+	_ cache.MultiGetter = (*Store)(nil)
+	_ cache.MultiSetter = (*Store)(nil)
+	_ cache.Exister     = (*Store)(nil)
+	_ cache.Incrementer = (*Store)(nil)
+	_ cache.Expirer     = (*Store)(nil)
+	_ cache.Watcher     = (*Store)(nil)
+)
 
 // Store is a cache.Store on Redis, standalone or Cluster, through a
 // rueidis client. It is safe for concurrent use.
@@ -25,7 +35,10 @@ type Store struct {
 	client rd.Client
 	opts   Options
 	closed atomic.Bool
-	hub    *releaseHub
+	// waiters are the watches of keys (Watch): woken by this store's own
+	// deletes at once, and by the release messages of other stores.
+	waiters leasewait.Table
+	hub     *releaseHub
 }
 
 // New returns a Store that runs its commands on client. The Store does not
@@ -33,41 +46,39 @@ type Store struct {
 // Store.
 func New(client rd.Client, opts Options) *Store {
 	opts = opts.withDefaults()
-	return &Store{
-		client: client,
-		opts:   opts,
-		hub:    newReleaseHub(client, opts.ReleaseChannel),
-	}
+	s := &Store{client: client, opts: opts}
+	s.hub = newReleaseHub(client, opts.ReleaseChannel, &s.waiters)
+	return s
 }
 
 // Close stops the store's background work (the release subscription of
-// WatchRelease, if one was started) and waits for it to end. Later calls
-// return cache.ErrClosed. Close is idempotent and always returns nil; it
-// does not close the client given to New.
+// Watch, if one was started) and waits for it to end, then wakes the
+// watches, which find the store closed. Later calls return
+// cache.ErrClosed. Close is idempotent and always returns nil; it does not
+// close the client given to New.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
 	s.hub.close()
+	s.waiters.WakeAll()
 	return nil
 }
 
 // Get returns the value of key and whether it was found. The returned
 // slice belongs to the caller.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	if s.closed.Load() {
-		return nil, false, cache.ErrClosed
-	}
-	msg, err := do(ctx, s.client, func() rd.Completed { return s.client.B().Get().Key(key).Build() }).ToMessage()
-	if err != nil {
-		if rd.IsRedisNil(err) {
-			return nil, false, nil
-		}
-		return nil, false, wrap(ctx, "get", key, err)
+	const op = "get"
+	msg, err := s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Get().Key(key).Build() })
+	switch {
+	case rd.IsRedisNil(err):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
 	}
 	val, err := hitBytes(&msg)
 	if err != nil {
-		return nil, false, wrap(ctx, "get", key, err)
+		return nil, false, wrap(ctx, op, key, err)
 	}
 	return val, true, nil
 }
@@ -75,67 +86,50 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 // Set writes val under key: SET, with PX when ttl > 0. A write with ttl 0
 // removes any earlier expiry.
 func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
-	}
-	if _, err := millis(ttl); err != nil {
-		return wrap(ctx, "set", key, err)
-	}
-	if err := do(ctx, s.client, func() rd.Completed { return s.setCmd(ctx, key, val, ttl) }).Error(); err != nil {
-		return wrap(ctx, "set", key, err)
-	}
-	return nil
+	_, err := s.do(ctx, "set", key, s.client, func() rd.Completed { return s.setCmd(ctx, key, val, ttl) })
+	return err
 }
 
 // Add writes val only if key is absent (SET NX, with PX when ttl > 0) and
 // reports whether it did.
 func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
-	if s.closed.Load() {
-		return false, cache.ErrClosed
-	}
-	ms, err := millis(ttl)
-	if err != nil {
-		return false, wrap(ctx, "add", key, err)
-	}
-	err = do(ctx, s.client, func() rd.Completed {
+	_, err := s.do(ctx, "add", key, s.client, func() rd.Completed {
 		nx := s.client.B().Set().Key(key).Value(arg(ctx, val)).Nx()
-		if ms > 0 {
+		if ms := millis(ttl); ms > 0 {
 			return nx.PxMilliseconds(ms).Build()
 		}
 		return nx.Build()
-	}).Error()
+	})
 	switch {
-	case err == nil:
-		return true, nil
 	case rd.IsRedisNil(err):
 		return false, nil
-	default:
-		return false, wrap(ctx, "add", key, err)
+	case err != nil:
+		return false, err
 	}
+	return true, nil
 }
 
 // Delete removes key (UNLINK) and reports whether it existed.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
-	if s.closed.Load() {
-		return false, cache.ErrClosed
-	}
-	n, err := do(ctx, s.client, func() rd.Completed { return s.client.B().Unlink().Key(key).Build() }).AsInt64()
+	msg, err := s.do(ctx, "delete", key, s.client, func() rd.Completed { return s.client.B().Unlink().Key(key).Build() })
 	if err != nil {
-		return false, wrap(ctx, "delete", key, err)
+		return false, err
 	}
-	return n > 0, nil
+	n, err := msg.AsInt64()
+	if n > 0 {
+		s.waiters.Wake(key)
+	}
+	return n > 0, wrapNonNil(ctx, "delete", key, err)
 }
 
 // Exists reports whether key is present.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
-	if s.closed.Load() {
-		return false, cache.ErrClosed
-	}
-	n, err := do(ctx, s.client, func() rd.Completed { return s.client.B().Exists().Key(key).Build() }).AsInt64()
+	msg, err := s.do(ctx, "exists", key, s.client, func() rd.Completed { return s.client.B().Exists().Key(key).Build() })
 	if err != nil {
-		return false, wrap(ctx, "exists", key, err)
+		return false, err
 	}
-	return n > 0, nil
+	n, err := msg.AsInt64()
+	return n > 0, wrapNonNil(ctx, "exists", key, err)
 }
 
 // Increment adds delta to the integer under key with INCRBY, which keeps
@@ -143,49 +137,42 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 // integer (or a result out of the int64 range) gives an error matching
 // cache.ErrNotInteger, and the value is left unchanged.
 func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, error) {
-	if s.closed.Load() {
-		return 0, cache.ErrClosed
+	const op = "increment"
+	msg, err := s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Incrby().Key(key).Increment(delta).Build() })
+	if isNotInteger(err) {
+		return 0, fmt.Errorf("%w: %w", cache.ErrNotInteger, err)
 	}
-	n, err := do(ctx, s.client, func() rd.Completed { return s.client.B().Incrby().Key(key).Increment(delta).Build() }).AsInt64()
 	if err != nil {
-		if isNotInteger(err) {
-			return 0, fmt.Errorf("rueidis: increment %q: %w: %w", key, cache.ErrNotInteger, err)
-		}
-		return 0, wrap(ctx, "increment", key, err)
+		return 0, err
 	}
-	return n, nil
+	n, err := msg.AsInt64()
+	return n, wrapNonNil(ctx, op, key, err)
 }
 
 // Expire gives an existing key a new ttl (PEXPIRE) or, with ttl 0, removes
 // its expiry, and reports whether the key existed.
 func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if s.closed.Load() {
-		return false, cache.ErrClosed
-	}
-	ms, err := millis(ttl)
-	if err != nil {
-		return false, wrap(ctx, "expire", key, err)
-	}
-	var n int64
-	if ms > 0 {
-		n, err = do(ctx, s.client, func() rd.Completed { return s.client.B().Pexpire().Key(key).Milliseconds(ms).Build() }).AsInt64()
+	const op = "expire"
+	var msg rd.RedisMessage
+	var err error
+	if ms := millis(ttl); ms > 0 {
+		msg, err = s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Pexpire().Key(key).Milliseconds(ms).Build() })
 	} else {
 		// PERSIST answers 0 both for a missing key and for a key without
 		// expiry, so the script tells them apart in one atomic step.
-		n, err = exec(ctx, s.client, persistScript, []string{key}, nil).AsInt64()
+		msg, err = s.exec(ctx, op, persistScript, []string{key}, nil)
 	}
 	if err != nil {
-		return false, wrap(ctx, "expire", key, err)
+		return false, err
 	}
-	return n == 1, nil
+	n, err := msg.AsInt64()
+	return n == 1, wrapNonNil(ctx, op, key, err)
 }
 
-// setCmd builds SET key val, with PX when ttl > 0. ttl must not be
-// negative (see millis).
+// setCmd builds SET key val, with PX when ttl > 0.
 func (s *Store) setCmd(ctx context.Context, key string, val []byte, ttl time.Duration) rd.Completed {
-	ms, _ := millis(ttl)
 	set := s.client.B().Set().Key(key).Value(arg(ctx, val))
-	if ms > 0 {
+	if ms := millis(ttl); ms > 0 {
 		return set.PxMilliseconds(ms).Build()
 	}
 	return set.Build()
@@ -193,16 +180,14 @@ func (s *Store) setCmd(ctx context.Context, key string, val []byte, ttl time.Dur
 
 // millis converts ttl to whole milliseconds for PX and PEXPIRE, rounding
 // up so that an entry never expires before its ttl: a positive ttl under
-// one millisecond becomes 1. It returns 0 for ttl 0 (no expiry).
-func millis(ttl time.Duration) (int64, error) {
-	if ttl < 0 {
-		return 0, fmt.Errorf("%w: %v", cache.ErrInvalidTTL, ttl)
-	}
+// one millisecond becomes 1. It returns 0 for ttl 0 (no expiry); stores
+// never see a negative ttl.
+func millis(ttl time.Duration) int64 {
 	ms := int64(ttl / time.Millisecond)
 	if ttl%time.Millisecond != 0 {
 		ms++
 	}
-	return ms, nil
+	return ms
 }
 
 // arg returns b as a command argument. Without a copy where that is safe:
@@ -232,18 +217,20 @@ func hitBytes(msg *rd.RedisMessage) ([]byte, error) {
 	return b, nil
 }
 
-// wrap names the operation and key in err. When ctx has ended, the result
-// also matches its error, whatever error the client reported for it (see
-// ctxerr.Wrap).
-func wrap(ctx context.Context, op, key string, err error) error {
-	return fmt.Errorf("rueidis: %s %q: %w", op, key, ctxerr.Wrap(ctx, err))
+// wrapNonNil is wrap for an error that may be nil: a reply of an
+// unexpected type.
+func wrapNonNil(ctx context.Context, op, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return wrap(ctx, op, key, err)
 }
 
 // isNotInteger reports whether err is Redis' answer to INCRBY on a value
 // that is not an integer, or whose result would leave the int64 range.
 func isNotInteger(err error) bool {
-	rerr, ok := rd.IsRedisErr(err)
-	if !ok {
+	var rerr *rd.RedisError
+	if !errors.As(err, &rerr) {
 		return false
 	}
 	msg := rerr.Error()

@@ -34,7 +34,7 @@ func (h *releaseHub) subscribe() {
 			}
 		})
 		err := h.client.Receive(hooked, h.client.B().Subscribe().Channel(h.channel).Build(), func(msg rd.PubSubMessage) {
-			h.release(msg.Message)
+			h.waiters.Wake(msg.Message)
 		})
 
 		h.mu.Lock()
@@ -61,10 +61,10 @@ func (h *releaseHub) subscribe() {
 	}
 }
 
-// confirm marks try as confirmed, releasing the watchers that wait for it,
-// and asks for a check of the watched keys if it restores a subscription:
-// a later attempt, or the client subscribing again within one attempt after
-// it reconnected.
+// confirm marks try as confirmed, releasing the watches that wait for it.
+// If it restores a subscription (a later attempt, or the client subscribing
+// again within one attempt after it reconnected), releases may have been
+// missed meanwhile: every watch is woken to read its key again.
 func (h *releaseHub) confirm(try *attempt) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -73,37 +73,7 @@ func (h *releaseHub) confirm(try *attempt) {
 		close(try.ready)
 	}
 	if h.confirmed {
-		select {
-		case h.recheck <- struct{}{}:
-		default: // a check is already pending
-		}
+		h.waiters.WakeAll()
 	}
 	h.confirmed = true
-}
-
-// checkRestored wakes, after each restored subscription, the watchers of
-// keys that no longer exist: their release may have been announced while
-// nobody listened.
-func (h *releaseHub) checkRestored() {
-	defer h.wg.Done()
-	for {
-		select {
-		case <-h.ctx.Done():
-			return
-		case <-h.recheck:
-		}
-		keys := h.watched()
-		if len(keys) == 0 {
-			continue
-		}
-		cmds := make(rd.Commands, len(keys))
-		for i, key := range keys {
-			cmds[i] = h.client.B().Exists().Key(key).Build()
-		}
-		for i, res := range h.client.DoMulti(h.ctx, cmds...) {
-			if n, err := res.AsInt64(); err == nil && n == 0 {
-				h.release(keys[i])
-			}
-		}
-	}
 }

@@ -28,25 +28,21 @@ func isClosed(ch <-chan struct{}) bool {
 // watch starts a watch of key on s and stops it when the test ends.
 func watch(t *testing.T, s *Store, key string) <-chan struct{} {
 	t.Helper()
-	ch, stop, err := s.WatchRelease(context.Background(), key)
+	ch, stop, err := s.Watch(context.Background(), key)
 	if err != nil {
-		t.Fatalf("WatchRelease(%q): %v", key, err)
+		t.Fatalf("Watch(%q): %v", key, err)
 	}
 	t.Cleanup(stop)
 	return ch
 }
 
-// watcherCount returns the number of watchers and of watched keys of s.
-func watcherCount(s *Store) (watchers, keys int) {
-	s.hub.mu.Lock()
-	defer s.hub.mu.Unlock()
-	for _, set := range s.hub.watchers {
-		watchers += len(set)
-	}
-	return watchers, len(s.hub.watchers)
+// watcherCount returns the number of watches of key and of watched keys of
+// s.
+func watcherCount(s *Store, key string) (watchers, keys int) {
+	return s.waiters.Waiting(key), s.waiters.Len()
 }
 
-func TestWatchReleaseWakesOnReleaseByAnotherStoreOnAnotherClient(t *testing.T) {
+func TestWatchWakesOnReleaseByAnotherStoreOnAnotherClient(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		waiter, _ := d.newStore(t, Options{})
 		holder, _ := d.newStore(t, Options{})
@@ -75,7 +71,7 @@ func TestWatchReleaseWakesOnReleaseByAnotherStoreOnAnotherClient(t *testing.T) {
 	})
 }
 
-func TestWatchReleaseIgnoresFailedReleasesAndOtherKeys(t *testing.T) {
+func TestWatchIgnoresFailedReleasesAndOtherKeys(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		s, _ := d.newStore(t, Options{})
 		ctx := context.Background()
@@ -114,21 +110,21 @@ func TestWatchersOfOneKeyAllWakeAndStopLeavesNoEntry(t *testing.T) {
 		ctx, key := context.Background(), testKey(t, s)
 
 		// Stopped watches leave nothing behind.
-		_, stop1, err := s.WatchRelease(ctx, key)
+		_, stop1, err := s.Watch(ctx, key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, stop2, err := s.WatchRelease(ctx, key)
+		_, stop2, err := s.Watch(ctx, key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w, k := watcherCount(s); w != 2 || k != 1 {
+		if w, k := watcherCount(s, key); w != 2 || k != 1 {
 			t.Fatalf("%d watchers of %d keys, want 2 of 1", w, k)
 		}
 		stop1()
 		stop1() // a second stop is harmless
 		stop2()
-		if w, k := watcherCount(s); w != 0 || k != 0 {
+		if w, k := watcherCount(s, key); w != 0 || k != 0 {
 			t.Fatalf("after stop: %d watchers of %d keys, want none", w, k)
 		}
 
@@ -147,13 +143,13 @@ func TestWatchersOfOneKeyAllWakeAndStopLeavesNoEntry(t *testing.T) {
 				t.Fatal("a watcher of the released key was not woken")
 			}
 		}
-		if w, k := watcherCount(s); w != 0 || k != 0 {
+		if w, k := watcherCount(s, key); w != 0 || k != 0 {
 			t.Fatalf("after release: %d watchers of %d keys, want none", w, k)
 		}
 	})
 }
 
-func TestCloseEndsSubscriptionWithWatchersActive(t *testing.T) {
+func TestCloseEndsSubscriptionAndWakesWatchers(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		s, _ := d.newStore(t, Options{})
 		released := watch(t, s, testKey(t, s))
@@ -172,8 +168,8 @@ func TestCloseEndsSubscriptionWithWatchersActive(t *testing.T) {
 		default:
 			t.Fatal("Close returned before the subscription goroutines ended")
 		}
-		if isClosed(released) {
-			t.Error("Close woke a watcher although nothing was released")
+		if !isClosed(released) {
+			t.Error("Close left a watcher asleep: it would wait for a store that is gone")
 		}
 	})
 }
@@ -196,7 +192,7 @@ func subscriberIDs(t *testing.T, addr string) []string {
 	return ids
 }
 
-func TestDroppedSubscriptionIsRestoredAndWakesWatchersOfVanishedKeys(t *testing.T) {
+func TestDroppedSubscriptionIsRestoredAndWakesWatchers(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		s, _ := d.newStore(t, Options{})
 		ctx, key := context.Background(), testKey(t, s)
@@ -225,7 +221,7 @@ func TestDroppedSubscriptionIsRestoredAndWakesWatchersOfVanishedKeys(t *testing.
 		select {
 		case <-released:
 		case <-time.After(5 * time.Second):
-			t.Fatal("watcher of a vanished key not woken after the subscription was restored")
+			t.Fatal("watcher not woken after the subscription was restored")
 		}
 
 		// The restored subscription delivers releases again.
@@ -244,7 +240,7 @@ func TestDroppedSubscriptionIsRestoredAndWakesWatchersOfVanishedKeys(t *testing.
 	})
 }
 
-func TestWatchReleaseReportsSubscriptionThatCannotBeMade(t *testing.T) {
+func TestWatchReportsSubscriptionThatCannotBeMade(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		const user = "cachekit-no-channels"
 		for _, addr := range d.addrs(t) {
@@ -263,17 +259,13 @@ func TestWatchReleaseReportsSubscriptionThatCannotBeMade(t *testing.T) {
 
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_, _, err = s.WatchRelease(ctx, testKey(t, s))
+		key := testKey(t, s)
+		_, _, err = s.Watch(ctx, key)
 		if err == nil || errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "NOPERM") {
-			t.Fatalf("WatchRelease without channel permission: error %v, want the server's NOPERM", err)
+			t.Fatalf("Watch without channel permission: error %v, want the server's NOPERM", err)
 		}
-		if w, k := watcherCount(s); w != 0 || k != 0 {
-			t.Fatalf("a failed WatchRelease left %d watchers of %d keys", w, k)
+		if k := s.waiters.Len(); k != 0 {
+			t.Fatalf("a failed Watch left watches of %d keys", k)
 		}
 	})
 }
-
-// The Store offers the release watch that lock.Red looks for.
-var _ interface {
-	WatchRelease(ctx context.Context, key string) (<-chan struct{}, func(), error)
-} = (*Store)(nil)

@@ -21,8 +21,8 @@ func runExpiry(t *testing.T, h Harness) {
 	if h.TTLResolution > 0 {
 		short = h.TTLResolution / 2 // the store must round up, never to "no expiry"
 	}
-	plain := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "plain"})
-	withDefault := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "default", TTL: short})
+	plain := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: "plain"})
+	withDefault := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: "default", TTL: short})
 	ttl := cache.TTL(short)
 
 	require.NoError(t, plain.Set(ctx, "ttl", 1, ttl))
@@ -41,16 +41,23 @@ func runExpiry(t *testing.T, h Harness) {
 	found, err = plain.Expire(ctx, "missing", short)
 	require.NoError(t, err)
 	assert.False(t, found, "Expire of a missing key reports false")
-	require.NoError(t, plain.Set(ctx, "incr", 1, ttl))
-	n, err := plain.Increment(ctx, "incr", 1)
-	require.NoError(t, err)
-	assert.EqualValues(t, 2, n)
-	// A negative delta takes another path on some stores (memcached's decr
-	// stops at 0): it must keep the expiry too.
-	require.NoError(t, plain.Set(ctx, "decr", 1, ttl))
-	n, err = plain.Increment(ctx, "decr", -3)
-	require.NoError(t, err)
-	assert.EqualValues(t, -2, n)
+	incr := incrementer(s)
+	if incr {
+		require.NoError(t, plain.Set(ctx, "incr", 1, ttl))
+		n, err := plain.Increment(ctx, "incr", 1)
+		require.NoError(t, err)
+		assert.EqualValues(t, 2, n)
+		// A negative delta takes another path on some stores (memcached's
+		// decr stops at 0): it must keep the expiry too.
+		require.NoError(t, plain.Set(ctx, "decr", 1, ttl))
+		n, err = plain.Increment(ctx, "decr", -3)
+		require.NoError(t, err)
+		assert.EqualValues(t, -2, n)
+	} else {
+		// Stand-ins, so that the rest of the test need not tell.
+		require.NoError(t, plain.Set(ctx, "incr", 2, ttl))
+		require.NoError(t, plain.Set(ctx, "decr", -2, ttl))
+	}
 	require.NoError(t, plain.MultiSet(ctx, map[string]int{"multi1": 1, "multi2": 2}, ttl))
 	require.NoError(t, plain.Add(ctx, "add", 1, ttl))
 	_, swapped, err := plain.CompareAndSwap(ctx, "cas", nil, 1, ttl)
@@ -89,15 +96,15 @@ func runExpiry(t *testing.T, h Harness) {
 	}
 
 	for _, k := range expiring {
-		assertMissing(t, plain, k)
+		AssertMissing(t, plain, k)
 		ok, err := plain.Exists(ctx, k)
 		require.NoError(t, err)
 		assert.False(t, ok, "Exists(%q) after expiry", k)
 	}
-	assertMissing(t, withDefault, "default")
-	assertValue(t, withDefault, "override0", 1)
-	assertValue(t, plain, "replaced", 2)
-	assertValue(t, plain, "persist", 1)
+	AssertMissing(t, withDefault, "default")
+	AssertValue(t, withDefault, "override0", 1)
+	AssertValue(t, plain, "replaced", 2)
+	AssertValue(t, plain, "persist", 1)
 
 	existed, err := plain.Delete(ctx, "ttl")
 	require.NoError(t, err)
@@ -106,10 +113,12 @@ func runExpiry(t *testing.T, h Harness) {
 	require.NoError(t, err)
 	assert.False(t, found, "Expire of an expired key reports false")
 	require.NoError(t, plain.Add(ctx, "add", 2), "Add succeeds once the key expired")
-	assertValue(t, plain, "add", 2)
-	n, err = plain.Increment(ctx, "incr", 5)
-	require.NoError(t, err)
-	assert.EqualValues(t, 5, n, "an expired counter starts again from zero")
+	AssertValue(t, plain, "add", 2)
+	if incr {
+		n, err := plain.Increment(ctx, "incr", 5)
+		require.NoError(t, err)
+		assert.EqualValues(t, 5, n, "an expired counter starts again from zero")
+	}
 
 	t.Run("NegativeTTLIsRefused", func(t *testing.T) {
 		err := plain.Set(ctx, "neg", 1, cache.TTL(-time.Second))
@@ -118,6 +127,6 @@ func runExpiry(t *testing.T, h Harness) {
 		assert.ErrorIs(t, err, cache.ErrInvalidTTL)
 		_, err = cache.New[string, int](s, cache.Options[string, int]{TTL: -1})
 		assert.ErrorIs(t, err, cache.ErrInvalidTTL)
-		assertMissing(t, plain, "neg")
+		AssertMissing(t, plain, "neg")
 	})
 }

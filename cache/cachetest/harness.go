@@ -1,13 +1,22 @@
-// Package cachetest is the conformance suite of cachekit: the behaviour that
-// every cache.Store must have, checked through cache.Cache and the locks.
-// The memory, Redis (standalone and Cluster) and memcached stores all run
-// it; run it on your own store with
+// Package cachetest is the conformance suite of cachekit's stores: the
+// behaviour that every cache.Store must have (see SEMANTICS), checked
+// through cache.Cache. The memory, Redis (standalone and Cluster) and
+// memcached stores all run it, and package lock/locktest runs the locks on
+// the same Harness. Run it on your own store with
 //
 //	func TestConformance(t *testing.T) {
-//		cachetest.Run(t, cachetest.Harness{
+//		h := cachetest.Harness{
 //			New: func(t testing.TB) cache.Store { return mystore.New(...) },
-//		})
+//		}
+//		cachetest.Run(t, h)
+//		locktest.Run(t, h)
 //	}
+//
+// The suite adapts to what the store implements of the optional
+// interfaces of cache.Store: Increment is checked on an Incrementer, and
+// the cross-namespace layout of keys on a store that is not a Namespacer.
+// Every other operation must behave the same with or without the store's
+// own implementation.
 package cachetest
 
 import (
@@ -69,6 +78,31 @@ func (h Harness) wakeWithin() time.Duration {
 	return 500 * time.Millisecond
 }
 
+// Store returns a new, empty store of h (Clear with no namespace), closed
+// when t ends. Suites built on this one (lock/locktest) use it.
+func (h Harness) Store(t testing.TB) cache.Store {
+	t.Helper()
+	return h.store(t)
+}
+
+// Stores returns n store instances on one backend: n distinct instances
+// when they share data, else the same instance n times. The first is
+// empty.
+func (h Harness) Stores(t testing.TB, n int) []cache.Store {
+	t.Helper()
+	return h.stores(t, n)
+}
+
+// WakeWithinOrDefault is WakeWithin, or 500ms if it is 0.
+func (h Harness) WakeWithinOrDefault() time.Duration { return h.wakeWithin() }
+
+// incrementer reports whether s increments in place; only then does
+// Cache.Increment work on it.
+func incrementer(s cache.Store) bool {
+	_, ok := s.(cache.Incrementer)
+	return ok
+}
+
 // store returns a new, empty store that is closed when t ends.
 func (h Harness) store(t testing.TB) cache.Store {
 	t.Helper()
@@ -98,8 +132,8 @@ func (h Harness) stores(t testing.TB, n int) []cache.Store {
 	return out
 }
 
-// Run runs the whole suite: cache operations, keys, serializers, hooks and
-// both locks.
+// Run runs the whole suite: keys, operations, expiry, bytes, hooks, errors
+// and contexts.
 func Run(t *testing.T, h Harness) {
 	if h.New == nil {
 		t.Fatal("cachetest: Harness.New is nil")
@@ -114,6 +148,4 @@ func Run(t *testing.T, h Harness) {
 	if h.MaxValueSize > 0 {
 		t.Run("TooLargeValueIsRefusedAndLosesNothing", func(t *testing.T) { runTooLarge(t, h) })
 	}
-	t.Run("RedLock", func(t *testing.T) { runRedLock(t, h) })
-	t.Run("OptimisticLock", func(t *testing.T) { runOptimisticLock(t, h) })
 }

@@ -20,11 +20,24 @@ func (u userID) String() string { return fmt.Sprintf("user-%d", int(u)) }
 func runKeys(t *testing.T, h Harness) {
 	t.Run("BackendKeyIsNamespaceColonKey", func(t *testing.T) {
 		s := h.store(t)
-		ns := newCache[string, string](t, s, cache.Options[string, string]{Namespace: "foo"})
-		plain := newCache[string, string](t, s, cache.Options[string, string]{})
+		ns := NewCache[string, string](t, s, cache.Options[string, string]{Namespace: "foo"})
+		plain := NewCache[string, string](t, s, cache.Options[string, string]{})
 		assert.Equal(t, "foo:k", ns.Key("k"))
 		assert.Equal(t, "k", plain.Key("k"))
 
+		if _, ok := s.(cache.Namespacer); ok {
+			// It keeps a namespace's keys its own way, and the keys of a
+			// cache without a namespace as they are, ':' or not: the two
+			// never meet.
+			require.NoError(t, ns.Set(t.Context(), "k", "namespaced"))
+			require.NoError(t, plain.Set(t.Context(), "foo:k", "plain"))
+			AssertValue(t, ns, "k", "namespaced")
+			AssertValue(t, plain, "foo:k", "plain")
+			require.NoError(t, ns.Clear(t.Context()))
+			AssertMissing(t, ns, "k")
+			AssertValue(t, plain, "foo:k", "plain")
+			return
+		}
 		require.NoError(t, ns.Set(t.Context(), "k", "v"))
 		v, found, err := plain.Get(t.Context(), "foo:k")
 		require.NoError(t, err)
@@ -34,12 +47,12 @@ func runKeys(t *testing.T, h Harness) {
 
 	t.Run("DefaultKeyFunc", func(t *testing.T) {
 		s := h.store(t)
-		assert.Equal(t, "42", newCache[int, int](t, s, cache.Options[int, int]{}).Key(42))
-		assert.Equal(t, "-7", newCache[int64, int](t, s, cache.Options[int64, int]{}).Key(-7))
-		assert.Equal(t, "7", newCache[uint8, int](t, s, cache.Options[uint8, int]{}).Key(7))
-		assert.Equal(t, "user-3", newCache[userID, int](t, s, cache.Options[userID, int]{}).Key(3))
-		assert.Equal(t, "{1 2}", newCache[point, int](t, s, cache.Options[point, int]{}).Key(point{1, 2}))
-		custom := newCache[int, int](t, s, cache.Options[int, int]{Namespace: "n", KeyFunc: func(k int) string { return fmt.Sprintf("k%03d", k) }})
+		assert.Equal(t, "42", NewCache[int, int](t, s, cache.Options[int, int]{}).Key(42))
+		assert.Equal(t, "-7", NewCache[int64, int](t, s, cache.Options[int64, int]{}).Key(-7))
+		assert.Equal(t, "7", NewCache[uint8, int](t, s, cache.Options[uint8, int]{}).Key(7))
+		assert.Equal(t, "user-3", NewCache[userID, int](t, s, cache.Options[userID, int]{}).Key(3))
+		assert.Equal(t, "{1 2}", NewCache[point, int](t, s, cache.Options[point, int]{}).Key(point{1, 2}))
+		custom := NewCache[int, int](t, s, cache.Options[int, int]{Namespace: "n", KeyFunc: func(k int) string { return fmt.Sprintf("k%03d", k) }})
 		assert.Equal(t, "n:k007", custom.Key(7))
 	})
 
@@ -52,9 +65,9 @@ func runKeys(t *testing.T, h Harness) {
 	t.Run("ClearKeepsOtherNamespaces", func(t *testing.T) {
 		s := h.store(t)
 		ctx := t.Context()
-		foo := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "foo"})
-		foobar := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "foobar"})
-		plain := newCache[string, int](t, s, cache.Options[string, int]{})
+		foo := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: "foo"})
+		foobar := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: "foobar"})
+		plain := NewCache[string, int](t, s, cache.Options[string, int]{})
 		for i := range 50 {
 			k := fmt.Sprintf("k%d", i)
 			require.NoError(t, foo.Set(ctx, k, i))
@@ -64,20 +77,20 @@ func runKeys(t *testing.T, h Harness) {
 		require.NoError(t, foo.Clear(ctx))
 		for i := range 50 {
 			k := fmt.Sprintf("k%d", i)
-			assertMissing(t, foo, k)
-			assertValue(t, foobar, k, i)
-			assertValue(t, plain, k, i)
+			AssertMissing(t, foo, k)
+			AssertValue(t, foobar, k, i)
+			AssertValue(t, plain, k, i)
 		}
 		// The namespace is usable again after Clear.
 		require.NoError(t, foo.Set(ctx, "again", 1))
-		assertValue(t, foo, "again", 1)
+		AssertValue(t, foo, "again", 1)
 	})
 
 	t.Run("ClearWithoutNamespaceEmptiesTheStore", func(t *testing.T) {
 		s := h.store(t)
 		ctx := t.Context()
-		foo := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "foo"})
-		plain := newCache[string, int](t, s, cache.Options[string, int]{})
+		foo := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: "foo"})
+		plain := NewCache[string, int](t, s, cache.Options[string, int]{})
 		for i := range 50 {
 			k := fmt.Sprintf("k%d", i)
 			require.NoError(t, foo.Set(ctx, k, i))
@@ -86,8 +99,8 @@ func runKeys(t *testing.T, h Harness) {
 		require.NoError(t, plain.Clear(ctx))
 		for i := range 50 {
 			k := fmt.Sprintf("k%d", i)
-			assertMissing(t, foo, k)
-			assertMissing(t, plain, k)
+			AssertMissing(t, foo, k)
+			AssertMissing(t, plain, k)
 		}
 	})
 
@@ -108,12 +121,12 @@ func runKeys(t *testing.T, h Harness) {
 			"h:",
 		}
 		for _, ns := range []string{"", "odd"} {
-			c := newCache[string, int](t, s, cache.Options[string, int]{Namespace: ns})
+			c := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: ns})
 			for i, k := range keys {
 				require.NoError(t, c.Set(ctx, k, i), "set %q", k)
 			}
 			for i, k := range keys {
-				assertValue(t, c, k, i)
+				AssertValue(t, c, k, i)
 			}
 			got, err := c.MultiGet(ctx, keys...)
 			require.NoError(t, err)
@@ -127,14 +140,17 @@ func runKeys(t *testing.T, h Harness) {
 	})
 }
 
-func newCache[K comparable, V any](t testing.TB, s cache.Store, opts cache.Options[K, V]) *cache.Cache[K, V] {
+// NewCache returns a cache on s with opts, failing t if New fails. Suites
+// built on this one (lock/locktest) use it, as this one does.
+func NewCache[K comparable, V any](t testing.TB, s cache.Store, opts cache.Options[K, V]) *cache.Cache[K, V] {
 	t.Helper()
 	c, err := cache.New(s, opts)
 	require.NoError(t, err)
 	return c
 }
 
-func assertValue[K comparable, V any](t testing.TB, c *cache.Cache[K, V], key K, want V) {
+// AssertValue checks that key of c holds want.
+func AssertValue[K comparable, V any](t testing.TB, c *cache.Cache[K, V], key K, want V) {
 	t.Helper()
 	got, found, err := c.Get(t.Context(), key)
 	if assert.NoError(t, err, "get %v", key) && assert.True(t, found, "get %v: not found", key) {
@@ -142,7 +158,9 @@ func assertValue[K comparable, V any](t testing.TB, c *cache.Cache[K, V], key K,
 	}
 }
 
-func assertMissing[K comparable, V any](t testing.TB, c *cache.Cache[K, V], key K) {
+// AssertMissing checks that key of c is a miss: the zero value, false and
+// no error.
+func AssertMissing[K comparable, V any](t testing.TB, c *cache.Cache[K, V], key K) {
 	t.Helper()
 	got, found, err := c.Get(t.Context(), key)
 	assert.NoError(t, err, "get %v", key)

@@ -10,27 +10,27 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cachekit/cachekit/cache"
-	"github.com/cachekit/cachekit/serializer"
+	"github.com/cachekit/cachekit/internal/codec"
 )
 
 type empty struct{}
 
 func runOperations(t *testing.T, h Harness) {
 	t.Run("GetMissIsZeroFalseNil", func(t *testing.T) {
-		c := newCache[string, point](t, h.store(t), cache.Options[string, point]{})
-		assertMissing(t, c, "nope")
+		c := NewCache[string, point](t, h.store(t), cache.Options[string, point]{})
+		AssertMissing(t, c, "nope")
 	})
 
 	t.Run("StoredZeroValuesAreHits", func(t *testing.T) {
 		s := h.store(t)
 		ctx := t.Context()
-		ints := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "i"})
-		strs := newCache[string, string](t, s, cache.Options[string, string]{Namespace: "s"})
-		bools := newCache[string, bool](t, s, cache.Options[string, bool]{Namespace: "b"})
-		structs := newCache[string, empty](t, s, cache.Options[string, empty]{Namespace: "e"})
-		ptrs := newCache[string, *point](t, s, cache.Options[string, *point]{Namespace: "p"})
-		rawStr := newCache[string, string](t, s, cache.Options[string, string]{Namespace: "rs", Serializer: serializer.String()})
-		rawBytes := newCache[string, []byte](t, s, cache.Options[string, []byte]{Namespace: "rb", Serializer: serializer.Bytes()})
+		ints := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: "i"})
+		strs := NewCache[string, string](t, s, cache.Options[string, string]{Namespace: "s"})
+		bools := NewCache[string, bool](t, s, cache.Options[string, bool]{Namespace: "b"})
+		structs := NewCache[string, empty](t, s, cache.Options[string, empty]{Namespace: "e"})
+		ptrs := NewCache[string, *point](t, s, cache.Options[string, *point]{Namespace: "p"})
+		rawStr := NewCache[string, string](t, s, cache.Options[string, string]{Namespace: "rs", Serializer: RawString{}})
+		rawBytes := NewCache[string, []byte](t, s, cache.Options[string, []byte]{Namespace: "rb", Serializer: RawBytes{}})
 		require.NoError(t, ints.Set(ctx, "k", 0))
 		require.NoError(t, strs.Set(ctx, "k", ""))
 		require.NoError(t, bools.Set(ctx, "k", false))
@@ -38,12 +38,12 @@ func runOperations(t *testing.T, h Harness) {
 		require.NoError(t, ptrs.Set(ctx, "k", nil))
 		require.NoError(t, rawStr.Set(ctx, "k", ""))
 		require.NoError(t, rawBytes.Set(ctx, "k", []byte{}))
-		assertValue(t, ints, "k", 0)
-		assertValue(t, strs, "k", "")
-		assertValue(t, bools, "k", false)
-		assertValue(t, structs, "k", empty{})
-		assertValue(t, ptrs, "k", nil)
-		assertValue(t, rawStr, "k", "")
+		AssertValue(t, ints, "k", 0)
+		AssertValue(t, strs, "k", "")
+		AssertValue(t, bools, "k", false)
+		AssertValue(t, structs, "k", empty{})
+		AssertValue(t, ptrs, "k", nil)
+		AssertValue(t, rawStr, "k", "")
 		_, found, err := rawBytes.Get(ctx, "k")
 		require.NoError(t, err)
 		assert.True(t, found, "an empty byte slice is a hit")
@@ -53,14 +53,14 @@ func runOperations(t *testing.T, h Harness) {
 	})
 
 	t.Run("SetOverwrites", func(t *testing.T) {
-		c := newCache[string, string](t, h.store(t), cache.Options[string, string]{})
+		c := NewCache[string, string](t, h.store(t), cache.Options[string, string]{})
 		require.NoError(t, c.Set(t.Context(), "k", "one"))
 		require.NoError(t, c.Set(t.Context(), "k", "two"))
-		assertValue(t, c, "k", "two")
+		AssertValue(t, c, "k", "two")
 	})
 
 	t.Run("MultiSetAndMultiGet", func(t *testing.T) {
-		c := newCache[int, point](t, h.store(t), cache.Options[int, point]{Namespace: "m"})
+		c := NewCache[int, point](t, h.store(t), cache.Options[int, point]{Namespace: "m"})
 		ctx := t.Context()
 		items := make(map[int]point)
 		for i := range 200 {
@@ -75,7 +75,7 @@ func runOperations(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		assert.Equal(t, items, got, "MultiGet returns the hits only")
 		for _, i := range []int{0, 77, 199} {
-			assertValue(t, c, i, point{i, -i})
+			AssertValue(t, c, i, point{i, -i})
 		}
 		got, err = c.MultiGet(ctx)
 		require.NoError(t, err)
@@ -87,17 +87,17 @@ func runOperations(t *testing.T, h Harness) {
 	})
 
 	t.Run("AddOnlyWhenAbsent", func(t *testing.T) {
-		c := newCache[string, string](t, h.store(t), cache.Options[string, string]{})
+		c := NewCache[string, string](t, h.store(t), cache.Options[string, string]{})
 		ctx := t.Context()
 		require.NoError(t, c.Add(ctx, "k", "first"))
 		err := c.Add(ctx, "k", "second")
 		assert.ErrorIs(t, err, cache.ErrExists)
 		assert.Contains(t, err.Error(), "k")
-		assertValue(t, c, "k", "first")
+		AssertValue(t, c, "k", "first")
 		_, err = c.Delete(ctx, "k")
 		require.NoError(t, err)
 		require.NoError(t, c.Add(ctx, "k", "third"), "Add works again once the key is gone")
-		assertValue(t, c, "k", "third")
+		AssertValue(t, c, "k", "third")
 	})
 
 	t.Run("AddIsAtomicAcrossInstances", func(t *testing.T) {
@@ -107,7 +107,7 @@ func runOperations(t *testing.T, h Harness) {
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		for i := range n {
-			c := newCache[string, int](t, stores[i%len(stores)], cache.Options[string, int]{})
+			c := NewCache[string, int](t, stores[i%len(stores)], cache.Options[string, int]{})
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -130,18 +130,18 @@ func runOperations(t *testing.T, h Harness) {
 
 	t.Run("InstancesSeeEachOthersWrites", func(t *testing.T) {
 		stores := h.stores(t, 2)
-		a := newCache[string, string](t, stores[0], cache.Options[string, string]{Namespace: "x"})
-		b := newCache[string, string](t, stores[1], cache.Options[string, string]{Namespace: "x"})
+		a := NewCache[string, string](t, stores[0], cache.Options[string, string]{Namespace: "x"})
+		b := NewCache[string, string](t, stores[1], cache.Options[string, string]{Namespace: "x"})
 		require.NoError(t, a.Set(t.Context(), "k", "from a"))
-		assertValue(t, b, "k", "from a")
+		AssertValue(t, b, "k", "from a")
 		existed, err := b.Delete(t.Context(), "k")
 		require.NoError(t, err)
 		assert.True(t, existed)
-		assertMissing(t, a, "k")
+		AssertMissing(t, a, "k")
 	})
 
 	t.Run("DeleteAndExists", func(t *testing.T) {
-		c := newCache[string, int](t, h.store(t), cache.Options[string, int]{})
+		c := NewCache[string, int](t, h.store(t), cache.Options[string, int]{})
 		ctx := t.Context()
 		ok, err := c.Exists(ctx, "k")
 		require.NoError(t, err)
@@ -161,12 +161,21 @@ func runOperations(t *testing.T, h Harness) {
 		assert.False(t, ok)
 	})
 
-	t.Run("Increment", func(t *testing.T) { runIncrement(t, h) })
+	t.Run("Increment", func(t *testing.T) {
+		s := h.store(t)
+		if !incrementer(s) {
+			c := NewCache[string, int](t, s, cache.Options[string, int]{})
+			_, err := c.Increment(t.Context(), "n", 1)
+			assert.ErrorIs(t, err, errors.ErrUnsupported, "Increment on a store that is no cache.Incrementer")
+			return
+		}
+		runIncrement(t, h)
+	})
 }
 
 func runIncrement(t *testing.T, h Harness) {
 	t.Run("MissingKeyBecomesDelta", func(t *testing.T) {
-		c := newCache[string, int64](t, h.store(t), cache.Options[string, int64]{})
+		c := NewCache[string, int64](t, h.store(t), cache.Options[string, int64]{})
 		n, err := c.Increment(t.Context(), "n", 5)
 		require.NoError(t, err)
 		assert.EqualValues(t, 5, n)
@@ -176,7 +185,7 @@ func runIncrement(t *testing.T, h Harness) {
 	})
 
 	t.Run("NegativeDeltasGoBelowZero", func(t *testing.T) {
-		c := newCache[string, int64](t, h.store(t), cache.Options[string, int64]{})
+		c := NewCache[string, int64](t, h.store(t), cache.Options[string, int64]{})
 		ctx := t.Context()
 		require.NoError(t, c.Set(ctx, "n", 3))
 		steps := []struct{ delta, want int64 }{{-2, 1}, {-5, -4}, {-1, -5}, {10, 5}, {0, 5}, {-5, 0}, {1 << 40, 1 << 40}}
@@ -192,26 +201,26 @@ func runIncrement(t *testing.T, h Harness) {
 		ctx := t.Context()
 		for name, opts := range map[string]cache.Options[string, int64]{
 			"default": {Namespace: "d"},
-			"json":    {Namespace: "j", Serializer: serializer.JSON[int64]()},
+			"json":    {Namespace: "j", Serializer: codec.JSON[int64]{}},
 		} {
-			c := newCache[string, int64](t, s, opts)
+			c := NewCache[string, int64](t, s, opts)
 			require.NoError(t, c.Set(ctx, "n", 40), name)
 			n, err := c.Increment(ctx, "n", 2)
 			require.NoError(t, err, name)
 			assert.EqualValues(t, 42, n, name)
-			assertValue(t, c, "n", int64(42))
+			AssertValue(t, c, "n", int64(42))
 			_, err = c.Increment(ctx, "fresh", -3)
 			require.NoError(t, err, name)
-			assertValue(t, c, "fresh", int64(-3))
+			AssertValue(t, c, "fresh", int64(-3))
 		}
-		ints := newCache[string, int](t, s, cache.Options[string, int]{Namespace: "int"})
+		ints := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: "int"})
 		_, err := ints.Increment(ctx, "n", 7)
 		require.NoError(t, err)
-		assertValue(t, ints, "n", 7)
+		AssertValue(t, ints, "n", 7)
 	})
 
 	t.Run("NotIntegerLeavesValueUnchanged", func(t *testing.T) {
-		c := newCache[string, string](t, h.store(t), cache.Options[string, string]{Serializer: serializer.String()})
+		c := NewCache[string, string](t, h.store(t), cache.Options[string, string]{Serializer: RawString{}})
 		ctx := t.Context()
 		for _, v := range []string{"abc", "1.5", "", "12abc", "99999999999999999999999"} {
 			require.NoError(t, c.Set(ctx, "n", v))
@@ -219,7 +228,7 @@ func runIncrement(t *testing.T, h Harness) {
 			assert.ErrorIs(t, err, cache.ErrNotInteger, "increment of %q", v)
 			_, err = c.Increment(ctx, "n", -1)
 			assert.ErrorIs(t, err, cache.ErrNotInteger, "decrement of %q", v)
-			assertValue(t, c, "n", v)
+			AssertValue(t, c, "n", v)
 		}
 	})
 
@@ -227,7 +236,7 @@ func runIncrement(t *testing.T, h Harness) {
 		stores := h.stores(t, 3)
 		var wg sync.WaitGroup
 		for i := range 6 {
-			c := newCache[string, int64](t, stores[i%len(stores)], cache.Options[string, int64]{})
+			c := NewCache[string, int64](t, stores[i%len(stores)], cache.Options[string, int64]{})
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -244,7 +253,7 @@ func runIncrement(t *testing.T, h Harness) {
 			}()
 		}
 		wg.Wait()
-		c := newCache[string, int64](t, stores[0], cache.Options[string, int64]{})
-		assertValue(t, c, "counter", int64(6*(15-5)))
+		c := NewCache[string, int64](t, stores[0], cache.Options[string, int64]{})
+		AssertValue(t, c, "counter", int64(6*(15-5)))
 	})
 }

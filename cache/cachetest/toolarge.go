@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cachekit/cachekit/cache"
-	"github.com/cachekit/cachekit/serializer"
 )
 
 // runTooLarge checks that a write of a value over the store's limit fails
@@ -22,7 +21,7 @@ func runTooLarge(t *testing.T, h Harness) {
 	twice := make([]byte, 2*h.MaxValueSize) // memcached itself would refuse it, dropping the old value
 	fits := make([]byte, h.MaxValueSize-4096)
 	for _, ns := range []string{"big", ""} {
-		c := newCache[string, []byte](t, s, cache.Options[string, []byte]{Namespace: ns, Serializer: serializer.Bytes()})
+		c := NewCache[string, []byte](t, s, cache.Options[string, []byte]{Namespace: ns, Serializer: RawBytes{}})
 		require.NoError(t, c.Set(ctx, "k", []byte("old")))
 		_, _, casErr := c.CompareAndSwap(ctx, "k", nil, huge)
 		for name, w := range map[string]struct {
@@ -41,9 +40,9 @@ func runTooLarge(t *testing.T, h Harness) {
 				assert.Contains(t, w.err.Error(), strconv.Itoa(w.size), "%s: the error names the size", name)
 			}
 		}
-		assertValue(t, c, "k", []byte("old"))
-		assertMissing(t, c, "new")
+		AssertValue(t, c, "k", []byte("old"))
+		AssertMissing(t, c, "new")
 		require.NoError(t, c.Set(ctx, "k", fits), "a value 4 KiB under the limit")
-		assertValue(t, c, "k", fits)
+		AssertValue(t, c, "k", fits)
 	}
 }

@@ -1,12 +1,10 @@
 // Package ctxerr tells the stores of this module when a call's context has
-// ended, so that every store reports it the same way: with an error that
-// matches ctx.Err().
+// ended, so that every store reports it the same way: with ctx's error,
+// unchanged.
 package ctxerr
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 )
 
@@ -22,18 +20,4 @@ func Err(ctx context.Context) error {
 		return context.DeadlineExceeded
 	}
 	return nil
-}
-
-// Wrap returns err, made to match the error of ctx too when ctx has ended
-// (see Err) and err does not match it already: whatever a backend reported
-// for a call whose context ended (a dial or read timeout, a closed
-// connection) is that case. It returns nil for a nil err.
-func Wrap(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if cerr := Err(ctx); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	return err
 }

@@ -2,7 +2,6 @@ package ctxerr
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -21,17 +20,6 @@ func TestErrSeesAPassedDeadlineBeforeTheTimer(t *testing.T) {
 	cancelled, cancel2 := context.WithCancel(context.Background())
 	cancel2()
 	assert.ErrorIs(t, Err(cancelled), context.Canceled)
-}
-
-func TestWrapAddsTheContextError(t *testing.T) {
-	cause := errors.New("dial tcp: i/o timeout")
-	assert.NoError(t, Wrap(context.Background(), nil))
-	assert.Same(t, cause, Wrap(context.Background(), cause))
-	err := Wrap(deadlineOnly{time.Now().Add(-time.Second)}, cause)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.ErrorIs(t, err, cause)
-	already := Wrap(deadlineOnly{time.Now().Add(-time.Second)}, context.DeadlineExceeded)
-	assert.Equal(t, context.DeadlineExceeded, already)
 }
 
 // deadlineOnly is a context whose deadline has passed but whose Err is

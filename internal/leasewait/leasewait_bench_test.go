@@ -5,21 +5,21 @@ import (
 	"testing"
 )
 
-func BenchmarkReleaseNoWaiters(b *testing.B) {
-	s := &fakeStore{}
+func BenchmarkWakeNoWaiters(b *testing.B) {
+	s := new(Table)
 	b.ReportAllocs()
 	for b.Loop() {
-		Release(s, "k")
+		s.Wake("k")
 	}
 }
 
-// BenchmarkReleaseNoWaitersBusyTable releases a key nobody waits on while
+// BenchmarkWakeNoWaitersBusyTable releases a key nobody waits on while
 // other keys have waiters in every shard, so Release must look it up.
-func BenchmarkReleaseNoWaitersBusyTable(b *testing.B) {
-	s := &fakeStore{}
+func BenchmarkWakeNoWaitersBusyTable(b *testing.B) {
+	s := new(Table)
 	var dones []func()
 	for i := range 4 * shardCount {
-		_, done := Wait(s, fmt.Sprint("other", i))
+		_, done := s.Wait(fmt.Sprint("other", i))
 		dones = append(dones, done)
 	}
 	b.Cleanup(func() {
@@ -29,16 +29,16 @@ func BenchmarkReleaseNoWaitersBusyTable(b *testing.B) {
 	})
 	b.ReportAllocs()
 	for b.Loop() {
-		Release(s, "k")
+		s.Wake("k")
 	}
 }
 
-func BenchmarkWaitRelease(b *testing.B) {
-	s := &fakeStore{}
+func BenchmarkWaitWake(b *testing.B) {
+	s := new(Table)
 	b.ReportAllocs()
 	for b.Loop() {
-		ch, done := Wait(s, "k")
-		Release(s, "k")
+		ch, done := s.Wait("k")
+		s.Wake("k")
 		<-ch
 		done()
 	}

@@ -8,9 +8,6 @@ import (
 	"time"
 )
 
-// fakeStore stands for a store instance: a pointer, as real stores are.
-type fakeStore struct{ name string }
-
 func closed(ch <-chan struct{}) bool {
 	select {
 	case <-ch:
@@ -20,30 +17,28 @@ func closed(ch <-chan struct{}) bool {
 	}
 }
 
-// checkEmpty fails t if the table is not empty once t ends.
-func checkEmpty(t *testing.T) {
+// newTable returns an empty table that must be empty again when t ends.
+func newTable(t *testing.T) *Table {
 	t.Helper()
-	if n := Len(); n != 0 {
-		t.Fatalf("table holds %d entries before the test", n)
-	}
+	tb := new(Table)
 	t.Cleanup(func() {
-		if n := Len(); n != 0 {
+		if n := tb.Len(); n != 0 {
 			t.Errorf("table holds %d entries after the test, want 0", n)
 		}
 	})
+	return tb
 }
 
-func TestReleaseWakesEveryWaiter(t *testing.T) {
-	checkEmpty(t)
-	s := &fakeStore{}
+func TestWakeWakesEveryWaiter(t *testing.T) {
+	s := newTable(t)
 	var chs []<-chan struct{}
 	var dones []func()
 	for range 5 {
-		ch, done := Wait(s, "k")
+		ch, done := s.Wait("k")
 		chs = append(chs, ch)
 		dones = append(dones, done)
 	}
-	if got := Waiting(s, "k"); got != 5 {
+	if got := s.Waiting("k"); got != 5 {
 		t.Fatalf("Waiting = %d, want 5", got)
 	}
 	for i, ch := range chs {
@@ -51,13 +46,13 @@ func TestReleaseWakesEveryWaiter(t *testing.T) {
 			t.Fatalf("waiter %d woken before Release", i)
 		}
 	}
-	Release(s, "k")
+	s.Wake("k")
 	for i, ch := range chs {
 		if !closed(ch) {
 			t.Fatalf("waiter %d not woken by Release", i)
 		}
 	}
-	if got := Waiting(s, "k"); got != 0 {
+	if got := s.Waiting("k"); got != 0 {
 		t.Fatalf("Waiting after Release = %d, want 0", got)
 	}
 	for _, done := range dones {
@@ -66,11 +61,10 @@ func TestReleaseWakesEveryWaiter(t *testing.T) {
 }
 
 func TestWaitAfterReleaseGetsFreshChannel(t *testing.T) {
-	checkEmpty(t)
-	s := &fakeStore{}
-	ch1, done1 := Wait(s, "k")
-	Release(s, "k")
-	ch2, done2 := Wait(s, "k")
+	s := newTable(t)
+	ch1, done1 := s.Wait("k")
+	s.Wake("k")
+	ch2, done2 := s.Wait("k")
 	defer done2()
 	done1()
 	if !closed(ch1) {
@@ -86,11 +80,10 @@ func TestWaitAfterReleaseGetsFreshChannel(t *testing.T) {
 // the lock and waiter B waits for it, and only then does A clean up. A must
 // not remove (or wake) B's entry.
 func TestLateGiveUpKeepsNewerWaiters(t *testing.T) {
-	checkEmpty(t)
-	s := &fakeStore{}
-	chA, doneA := Wait(s, "k")
-	Release(s, "k")
-	chB, doneB := Wait(s, "k")
+	s := newTable(t)
+	chA, doneA := s.Wait("k")
+	s.Wake("k")
+	chB, doneB := s.Wait("k")
 	doneA()
 	if !closed(chA) {
 		t.Fatal("A not woken")
@@ -98,10 +91,10 @@ func TestLateGiveUpKeepsNewerWaiters(t *testing.T) {
 	if closed(chB) {
 		t.Fatal("B woken by A's clean-up")
 	}
-	if got := Waiting(s, "k"); got != 1 {
+	if got := s.Waiting("k"); got != 1 {
 		t.Fatalf("Waiting after A left = %d, want 1 (B)", got)
 	}
-	Release(s, "k")
+	s.Wake("k")
 	if !closed(chB) {
 		t.Fatal("B not woken by the second Release")
 	}
@@ -109,52 +102,49 @@ func TestLateGiveUpKeepsNewerWaiters(t *testing.T) {
 }
 
 func TestDoneTwiceCountsOnce(t *testing.T) {
-	checkEmpty(t)
-	s := &fakeStore{}
-	_, doneA := Wait(s, "k")
-	chB, doneB := Wait(s, "k")
+	s := newTable(t)
+	_, doneA := s.Wait("k")
+	chB, doneB := s.Wait("k")
 	defer doneB()
 	doneA()
 	doneA()
-	if got := Waiting(s, "k"); got != 1 {
+	if got := s.Waiting("k"); got != 1 {
 		t.Fatalf("Waiting = %d, want 1", got)
 	}
-	Release(s, "k")
+	s.Wake("k")
 	if !closed(chB) {
 		t.Fatal("B not woken")
 	}
 }
 
 func TestGiveUpLeavesNoEntry(t *testing.T) {
-	checkEmpty(t)
-	s := &fakeStore{}
-	_, d1 := Wait(s, "k")
-	_, d2 := Wait(s, "k")
-	if Len() != 1 {
-		t.Fatalf("Len = %d, want 1", Len())
+	s := newTable(t)
+	_, d1 := s.Wait("k")
+	_, d2 := s.Wait("k")
+	if s.Len() != 1 {
+		t.Fatalf("Len = %d, want 1", s.Len())
 	}
 	d1()
 	d2()
-	if Len() != 0 {
-		t.Fatalf("Len after every waiter gave up = %d, want 0", Len())
+	if s.Len() != 0 {
+		t.Fatalf("Len after every waiter gave up = %d, want 0", s.Len())
 	}
 }
 
-func TestReleaseIsPerStoreAndKey(t *testing.T) {
-	checkEmpty(t)
-	s1, s2 := &fakeStore{"1"}, &fakeStore{"2"}
+func TestWakeIsPerTableAndKey(t *testing.T) {
+	s1, s2 := newTable(t), newTable(t)
 	type w struct {
-		store any
+		store *Table
 		key   string
 	}
 	ws := []w{{s1, "a"}, {s1, "b"}, {s2, "a"}}
 	chs := make([]<-chan struct{}, len(ws))
 	for i, x := range ws {
 		var done func()
-		chs[i], done = Wait(x.store, x.key)
+		chs[i], done = x.store.Wait(x.key)
 		defer done()
 	}
-	Release(s1, "a")
+	s1.Wake("a")
 	for i, want := range []bool{true, false, false} {
 		if got := closed(chs[i]); got != want {
 			t.Errorf("waiter on %v/%q woken = %v, want %v", ws[i].store, ws[i].key, got, want)
@@ -162,38 +152,19 @@ func TestReleaseIsPerStoreAndKey(t *testing.T) {
 	}
 }
 
-// uncomparableStore cannot be a map key: its waiters are keyed by its type.
-type uncomparableStore struct{ _ []byte }
-
-// interfaceStore is comparable by type but may panic when compared.
-type interfaceStore struct{ x any }
-
-func TestStoreOfAnyTypeDoesNotPanic(t *testing.T) {
-	checkEmpty(t)
-	for _, s := range []any{uncomparableStore{}, interfaceStore{x: []int{1}}, nil, "a string"} {
-		ch, done := Wait(s, "k")
-		Release(s, "k")
-		if !closed(ch) {
-			t.Errorf("waiter on a %T not woken", s)
-		}
-		done()
+func TestWakeWithoutWaitersDoesNotAllocate(t *testing.T) {
+	s := newTable(t)
+	if n := testing.AllocsPerRun(100, func() { s.Wake("k") }); n != 0 {
+		t.Errorf("Wake on an empty table: %v allocations, want 0", n)
 	}
-}
-
-func TestReleaseWithoutWaitersDoesNotAllocate(t *testing.T) {
-	checkEmpty(t)
-	s := &fakeStore{}
-	if n := testing.AllocsPerRun(100, func() { Release(s, "k") }); n != 0 {
-		t.Errorf("Release on an empty table: %v allocations, want 0", n)
-	}
-	// Waiters on other keys in every shard: Release must look its key up.
+	// Waiters on other keys in every shard: Wake must look its key up.
 	var dones []func()
 	for i := range 4 * shardCount {
-		_, done := Wait(s, fmt.Sprint("other", i))
+		_, done := s.Wait(fmt.Sprint("other", i))
 		dones = append(dones, done)
 	}
-	if n := testing.AllocsPerRun(100, func() { Release(s, "k") }); n != 0 {
-		t.Errorf("Release with waiters on other keys: %v allocations, want 0", n)
+	if n := testing.AllocsPerRun(100, func() { s.Wake("k") }); n != 0 {
+		t.Errorf("Wake with waiters on other keys: %v allocations, want 0", n)
 	}
 	for _, done := range dones {
 		done()
@@ -204,8 +175,7 @@ func TestReleaseWithoutWaitersDoesNotAllocate(t *testing.T) {
 // few keys; run it with -race. Every waiter must end (woken or timed out)
 // and the table must be empty afterwards.
 func TestChurn(t *testing.T) {
-	checkEmpty(t)
-	stores := []any{&fakeStore{"1"}, &fakeStore{"2"}}
+	stores := []*Table{newTable(t), newTable(t)}
 	keys := []string{"a", "b", "c"}
 	const goroutines, rounds = 16, 200
 	var wg sync.WaitGroup
@@ -217,10 +187,10 @@ func TestChurn(t *testing.T) {
 			for range rounds {
 				s, k := stores[r.IntN(len(stores))], keys[r.IntN(len(keys))]
 				if r.IntN(3) == 0 {
-					Release(s, k)
+					s.Wake(k)
 					continue
 				}
-				ch, done := Wait(s, k)
+				ch, done := s.Wait(k)
 				timer := time.NewTimer(time.Duration(r.IntN(200)) * time.Microsecond)
 				select {
 				case <-ch:
@@ -232,4 +202,22 @@ func TestChurn(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestWakeAllWakesEveryKey(t *testing.T) {
+	s := newTable(t)
+	chA, doneA := s.Wait("a")
+	chB, doneB := s.Wait("b")
+	defer doneA()
+	defer doneB()
+	if keys := s.Keys(); len(keys) != 2 {
+		t.Fatalf("Keys = %v, want a and b", keys)
+	}
+	s.WakeAll()
+	if !closed(chA) || !closed(chB) {
+		t.Fatal("WakeAll left a waiter asleep")
+	}
+	if s.Len() != 0 || len(s.Keys()) != 0 {
+		t.Fatalf("after WakeAll: Len %d, Keys %v", s.Len(), s.Keys())
+	}
 }

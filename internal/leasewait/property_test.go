@@ -22,8 +22,7 @@ type waiterModel struct {
 // the waiters registered since the last Release that have not left, and
 // Len counts the pairs with such waiters.
 func TestRandomInterleavingsMatchModel(t *testing.T) {
-	checkEmpty(t)
-	stores := []any{&fakeStore{"1"}, &fakeStore{"2"}}
+	stores := []*Table{newTable(t), newTable(t)}
 	keys := []string{"a", "b"}
 	for seed := range uint64(500) {
 		r := rand.New(rand.NewPCG(seed, 2))
@@ -37,11 +36,11 @@ func TestRandomInterleavingsMatchModel(t *testing.T) {
 			case op < 4:
 				w := &waiterModel{store: r.IntN(len(stores)), key: r.IntN(len(keys))}
 				w.epoch = epochs[w.store][w.key]
-				w.ch, w.done = Wait(stores[w.store], keys[w.key])
+				w.ch, w.done = stores[w.store].Wait(keys[w.key])
 				ws = append(ws, w)
 			case op < 7:
 				s, k := r.IntN(len(stores)), r.IntN(len(keys))
-				Release(stores[s], keys[k])
+				stores[s].Wake(keys[k])
 				epochs[s][k]++
 			case len(ws) > 0:
 				w := ws[r.IntN(len(ws))]
@@ -58,7 +57,7 @@ func TestRandomInterleavingsMatchModel(t *testing.T) {
 							want++
 						}
 					}
-					if got := Waiting(stores[s], keys[k]); got != want {
+					if got := stores[s].Waiting(keys[k]); got != want {
 						t.Fatalf("seed %d step %d: Waiting(%d, %q) = %d, want %d", seed, step, s, keys[k], got, want)
 					}
 					if want > 0 {
@@ -66,7 +65,7 @@ func TestRandomInterleavingsMatchModel(t *testing.T) {
 					}
 				}
 			}
-			if got := Len(); got != pairs {
+			if got := (stores[0].Len() + stores[1].Len()); got != pairs {
 				t.Fatalf("seed %d step %d: Len = %d, want %d", seed, step, got, pairs)
 			}
 			for i, w := range ws {
@@ -81,8 +80,8 @@ func TestRandomInterleavingsMatchModel(t *testing.T) {
 		for _, w := range ws {
 			w.done()
 		}
-		if Len() != 0 {
-			t.Fatalf("seed %d: Len = %d after every waiter left", seed, Len())
+		if (stores[0].Len() + stores[1].Len()) != 0 {
+			t.Fatalf("seed %d: Len = %d after every waiter left", seed, (stores[0].Len() + stores[1].Len()))
 		}
 	}
 }

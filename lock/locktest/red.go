@@ -1,4 +1,4 @@
-package cachetest
+package locktest
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cachekit/cachekit/cache"
-	"github.com/cachekit/cachekit/internal/leasewait"
+	"github.com/cachekit/cachekit/cache/cachetest"
 	"github.com/cachekit/cachekit/lock"
 )
 
@@ -24,25 +24,25 @@ const longLease = time.Minute
 // runRedLock checks lock.Red on the store: the seed's stampede example
 // across store instances, lease expiry, prompt wake-up on release, release
 // by non-owners, and Do's clean-up.
-func runRedLock(t *testing.T, h Harness) {
+func runRedLock(t *testing.T, h cachetest.Harness) {
 	t.Run("LoaderRunsOnceAcrossInstances", func(t *testing.T) { redLoaderRunsOnce(t, h) })
 	t.Run("WaitersGoOnAfterTheLease", func(t *testing.T) { redLeaseExpiry(t, h) })
 	t.Run("WaiterOnTheSameInstanceWakesOnRelease", func(t *testing.T) {
-		s := h.store(t)
-		redWakeLatency(t, s, s, 50*time.Millisecond, h.wakeWithin())
+		s := store(t, h)
+		redWakeLatency(t, s, s, 50*time.Millisecond, h.WakeWithinOrDefault())
 	})
 	t.Run("WaiterOnAnotherInstanceWakesOnRelease", func(t *testing.T) {
 		if !h.Shared {
 			t.Skip("store instances do not share data")
 		}
-		ss := h.stores(t, 2)
-		redWakeLatency(t, ss[0], ss[1], h.wakeWithin(), 4*h.wakeWithin())
+		ss := stores(t, h, 2)
+		redWakeLatency(t, ss[0], ss[1], h.WakeWithinOrDefault(), 4*h.WakeWithinOrDefault())
 	})
 	t.Run("EntryIsVisibleWhileHeld", func(t *testing.T) { redEntryIsVisible(t, h) })
 	t.Run("ReleaseByNonOwnerDeletesNothing", func(t *testing.T) { redNonOwnerRelease(t, h) })
 	t.Run("DoubleReleaseDeletesNothing", func(t *testing.T) { redDoubleRelease(t, h) })
 	t.Run("LeaseMustBePositive", func(t *testing.T) {
-		c := newCache[string, string](t, h.store(t), cache.Options[string, string]{})
+		c := cachetest.NewCache[string, string](t, store(t, h), cache.Options[string, string]{})
 		for _, lease := range []time.Duration{0, -time.Second} {
 			_, err := lock.NewRed(c, "k", lease).Acquire(t.Context())
 			assert.ErrorIs(t, err, lock.ErrInvalidLease, "lease %v", lease)
@@ -51,14 +51,14 @@ func runRedLock(t *testing.T, h Harness) {
 	})
 	t.Run("CancelWhileWaiting", func(t *testing.T) { redCancelWhileWaiting(t, h) })
 	t.Run("DoReleasesAfterError", func(t *testing.T) {
-		c := newCache[string, string](t, h.store(t), cache.Options[string, string]{})
+		c := cachetest.NewCache[string, string](t, store(t, h), cache.Options[string, string]{})
 		errFn := errors.New("fn failed")
 		err := lock.NewRed(c, "k", longLease).Do(t.Context(), func(context.Context) error { return errFn })
 		assert.ErrorIs(t, err, errFn)
 		assertUnlocked(t, c, "k")
 	})
 	t.Run("DoReleasesAfterPanic", func(t *testing.T) {
-		c := newCache[string, string](t, h.store(t), cache.Options[string, string]{})
+		c := cachetest.NewCache[string, string](t, store(t, h), cache.Options[string, string]{})
 		r := func() (r any) {
 			defer func() { r = recover() }()
 			_ = lock.NewRed(c, "k", longLease).Do(t.Context(), func(context.Context) error { panic("boom") })
@@ -70,12 +70,12 @@ func runRedLock(t *testing.T, h Harness) {
 	t.Run("OwnersNeverOverlapUnderChurn", func(t *testing.T) { redChurn(t, h) })
 	t.Run("CancellationStorm", func(t *testing.T) {
 		// Acquire of a free lock (an Add) and of a held one (a wait).
-		s := h.store(t)
-		c := newCache[string, string](t, s, cache.Options[string, string]{})
+		s := store(t, h)
+		c := cachetest.NewCache[string, string](t, s, cache.Options[string, string]{})
 		holder := acquired(t, c, "held", longLease)
 		defer holder.Release(context.WithoutCancel(t.Context()))
-		runStorm(t, []stormOp{
-			{"Acquire", func(ctx context.Context) error {
+		cachetest.RunStorm(t, []cachetest.StormOp{
+			{Name: "Acquire", Call: func(ctx context.Context) error {
 				l := lock.NewRed(c, "free", longLease)
 				owned, err := l.Acquire(ctx)
 				if owned {
@@ -83,7 +83,7 @@ func runRedLock(t *testing.T, h Harness) {
 				}
 				return err
 			}},
-			{"AcquireHeld", func(ctx context.Context) error {
+			{Name: "AcquireHeld", Call: func(ctx context.Context) error {
 				_, err := lock.NewRed(c, "held", longLease).Acquire(ctx)
 				return err
 			}},
@@ -94,7 +94,7 @@ func runRedLock(t *testing.T, h Harness) {
 // assertUnlocked checks that the lock on key of c is not held.
 func assertUnlocked(t *testing.T, c *cache.Cache[string, string], key string) {
 	t.Helper()
-	held, err := c.Store().Exists(t.Context(), c.KeyWithSuffix(key, "-lock"))
+	held, err := c.Exists(t.Context(), key+"-lock")
 	require.NoError(t, err)
 	assert.False(t, held, "the lock on %q is held", key)
 }
@@ -109,49 +109,15 @@ func acquired(t *testing.T, c *cache.Cache[string, string], key string, lease ti
 	return l
 }
 
-// distinct returns the distinct instances among stores.
-func distinct(stores []cache.Store) []cache.Store {
-	var out []cache.Store
-	for _, s := range stores {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// waiting returns how many goroutines wait on lockKey over stores.
-func waiting(stores []cache.Store, lockKey string) int {
-	n := 0
-	for _, s := range distinct(stores) {
-		n += leasewait.Waiting(s, lockKey)
-	}
-	return n
-}
-
-// awaitWaiters blocks until n goroutines wait on lockKey over stores (they
-// failed to take the lock and registered for its release) and reports
-// whether they did within d.
-func awaitWaiters(stores []cache.Store, lockKey string, n int, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for waiting(stores, lockKey) < n {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return true
-}
-
 // redLoaderRunsOnce is the seed's example: 24 goroutines spread over three
 // store instances run Do(get; if missing { expensive(); set }) on one key
 // at once. The loader runs once, after every other goroutine is waiting,
 // and every goroutine returns its value.
-func redLoaderRunsOnce(t *testing.T, h Harness) {
-	stores := h.stores(t, 3)
+func redLoaderRunsOnce(t *testing.T, h cachetest.Harness) {
+	stores := stores(t, h, 3)
 	caches := make([]*cache.Cache[string, string], len(stores))
 	for i, s := range stores {
-		caches[i] = newCache[string, string](t, s, cache.Options[string, string]{})
+		caches[i] = cachetest.NewCache[string, string](t, s, cache.Options[string, string]{})
 	}
 	const goroutines = 24
 	lockKey := caches[0].KeyWithSuffix("report", "-lock")
@@ -199,11 +165,11 @@ func redLoaderRunsOnce(t *testing.T, h Harness) {
 // redLeaseExpiry checks that waiters go on after the lease when the holder
 // never releases, without taking the lock, and that the holder's late
 // release does not free the next holder's lock.
-func redLeaseExpiry(t *testing.T, h Harness) {
-	stores := h.stores(t, 3)
+func redLeaseExpiry(t *testing.T, h cachetest.Harness) {
+	stores := stores(t, h, 3)
 	caches := make([]*cache.Cache[string, string], len(stores))
 	for i, s := range stores {
-		caches[i] = newCache[string, string](t, s, cache.Options[string, string]{})
+		caches[i] = cachetest.NewCache[string, string](t, s, cache.Options[string, string]{})
 	}
 	lease := 300 * time.Millisecond
 	if h.TTLResolution > 0 {
@@ -256,9 +222,9 @@ func redLeaseExpiry(t *testing.T, h Harness) {
 // redWakeLatency measures, over several rounds, the time from a Release
 // on holderStore returning to an Acquire waiting on waiterStore returning.
 // The median must be below median and every round below worst.
-func redWakeLatency(t *testing.T, holderStore, waiterStore cache.Store, median, worst time.Duration) {
-	hc := newCache[string, string](t, holderStore, cache.Options[string, string]{})
-	wc := newCache[string, string](t, waiterStore, cache.Options[string, string]{})
+func redWakeLatency(t *testing.T, holderStore, waiterStore instance, median, worst time.Duration) {
+	hc := cachetest.NewCache[string, string](t, holderStore, cache.Options[string, string]{})
+	wc := cachetest.NewCache[string, string](t, waiterStore, cache.Options[string, string]{})
 	lockKey := wc.KeyWithSuffix("k", "-lock")
 	const rounds = 21
 	var lat []time.Duration
@@ -271,7 +237,7 @@ func redWakeLatency(t *testing.T, holderStore, waiterStore cache.Store, median, 
 			assert.False(t, owned, "a waiter took the lock")
 			done <- time.Now()
 		}()
-		require.True(t, awaitWaiters([]cache.Store{waiterStore}, lockKey, 1, 10*time.Second), "the waiter is waiting")
+		require.True(t, awaitWaiters([]instance{waiterStore}, lockKey, 1, 10*time.Second), "the waiter is waiting")
 		require.NoError(t, holder.Release(t.Context()))
 		released := time.Now()
 		select {
@@ -290,15 +256,15 @@ func redWakeLatency(t *testing.T, holderStore, waiterStore cache.Store, median, 
 
 // redEntryIsVisible checks where the lock keeps its entry: at the key's
 // string form plus "-lock" in the cache's namespace, holding a raw token.
-func redEntryIsVisible(t *testing.T, h Harness) {
-	s := h.store(t)
+func redEntryIsVisible(t *testing.T, h cachetest.Harness) {
+	s := store(t, h)
 	ctx := t.Context()
-	c := newCache[string, string](t, s, cache.Options[string, string]{})
+	c := cachetest.NewCache[string, string](t, s, cache.Options[string, string]{})
 	l := acquired(t, c, "k", longLease)
 	held, err := c.Exists(ctx, "k-lock")
 	require.NoError(t, err)
 	assert.True(t, held, `c.Exists("k-lock") while the lock on "k" is held`)
-	raw, found, err := s.Get(ctx, "k-lock")
+	raw, found, err := cachetest.NewCache[string, []byte](t, s, cache.Options[string, []byte]{Serializer: cachetest.RawBytes{}}).Get(ctx, "k-lock")
 	require.NoError(t, err)
 	require.True(t, found)
 	assert.GreaterOrEqual(t, len(raw), 16, "a token of at least 128 bits")
@@ -306,18 +272,21 @@ func redEntryIsVisible(t *testing.T, h Harness) {
 	require.NoError(t, l.Release(ctx))
 	assertUnlocked(t, c, "k")
 
-	ns := newCache[string, string](t, s, cache.Options[string, string]{Namespace: "ns"})
+	ns := cachetest.NewCache[string, string](t, s, cache.Options[string, string]{Namespace: "ns"})
 	l = acquired(t, ns, "k", longLease)
-	held, err = s.Exists(ctx, "ns:k-lock")
+	held, err = ns.Exists(ctx, "k-lock")
 	require.NoError(t, err)
 	assert.True(t, held, "the lock entry is in the cache's namespace")
+	held, err = c.Exists(ctx, "k-lock")
+	require.NoError(t, err)
+	assert.False(t, held, "the lock entry is in the cache's namespace only")
 	require.NoError(t, l.Release(ctx))
 }
 
-func redNonOwnerRelease(t *testing.T, h Harness) {
-	stores := h.stores(t, 2)
-	a := newCache[string, string](t, stores[0], cache.Options[string, string]{})
-	b := newCache[string, string](t, stores[1], cache.Options[string, string]{})
+func redNonOwnerRelease(t *testing.T, h cachetest.Harness) {
+	stores := stores(t, h, 2)
+	a := cachetest.NewCache[string, string](t, stores[0], cache.Options[string, string]{})
+	b := cachetest.NewCache[string, string](t, stores[1], cache.Options[string, string]{})
 	holder := acquired(t, a, "k", longLease)
 	require.NoError(t, lock.NewRed(b, "k", longLease).Release(t.Context()), "release of a lock never acquired")
 	waiter := lock.NewRed(b, "k", 100*time.Millisecond)
@@ -332,10 +301,10 @@ func redNonOwnerRelease(t *testing.T, h Harness) {
 	assertUnlocked(t, a, "k")
 }
 
-func redDoubleRelease(t *testing.T, h Harness) {
-	stores := h.stores(t, 2)
-	a := newCache[string, string](t, stores[0], cache.Options[string, string]{})
-	b := newCache[string, string](t, stores[1], cache.Options[string, string]{})
+func redDoubleRelease(t *testing.T, h cachetest.Harness) {
+	stores := stores(t, h, 2)
+	a := cachetest.NewCache[string, string](t, stores[0], cache.Options[string, string]{})
+	b := cachetest.NewCache[string, string](t, stores[1], cache.Options[string, string]{})
 	first := acquired(t, a, "k", longLease)
 	require.NoError(t, first.Release(t.Context()))
 	second := acquired(t, b, "k", longLease)
@@ -346,10 +315,10 @@ func redDoubleRelease(t *testing.T, h Harness) {
 	require.NoError(t, second.Release(t.Context()))
 }
 
-func redCancelWhileWaiting(t *testing.T, h Harness) {
-	stores := h.stores(t, 2)
-	a := newCache[string, string](t, stores[0], cache.Options[string, string]{})
-	b := newCache[string, string](t, stores[1], cache.Options[string, string]{})
+func redCancelWhileWaiting(t *testing.T, h cachetest.Harness) {
+	stores := stores(t, h, 2)
+	a := cachetest.NewCache[string, string](t, stores[0], cache.Options[string, string]{})
+	b := cachetest.NewCache[string, string](t, stores[1], cache.Options[string, string]{})
 	holder := acquired(t, a, "k", longLease)
 	defer holder.Release(context.WithoutCancel(t.Context()))
 	lockKey := b.KeyWithSuffix("k", "-lock")
@@ -370,17 +339,17 @@ func redCancelWhileWaiting(t *testing.T, h Harness) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Acquire did not return after its context was cancelled")
 	}
-	assert.Zero(t, leasewait.Waiting(stores[1], lockKey), "the cancelled waiter left its entry behind")
+	assert.Zero(t, waiting(stores[1:], lockKey), "the cancelled waiter left its watch behind")
 }
 
 // redChurn has goroutines on several store instances take and release one
 // lock many times. With a lease that never expires, Add and
 // CompareAndDelete being atomic means owners never overlap.
-func redChurn(t *testing.T, h Harness) {
-	stores := h.stores(t, 3)
+func redChurn(t *testing.T, h cachetest.Harness) {
+	stores := stores(t, h, 3)
 	caches := make([]*cache.Cache[string, string], len(stores))
 	for i, s := range stores {
-		caches[i] = newCache[string, string](t, s, cache.Options[string, string]{})
+		caches[i] = cachetest.NewCache[string, string](t, s, cache.Options[string, string]{})
 	}
 	var owners, maxOwners, owned atomic.Int64
 	var wg sync.WaitGroup

@@ -1,4 +1,4 @@
-package cachetest
+package locktest
 
 import (
 	"sync"
@@ -10,12 +10,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/cache/cachetest"
 	"github.com/cachekit/cachekit/lock"
 )
 
+// point is a struct value.
+type point struct{ X, Y int }
+
 // runOptimisticLock checks lock.Optimistic and lock.Update on the store:
 // CAS writes only what nobody changed, atomically, across store instances.
-func runOptimisticLock(t *testing.T, h Harness) {
+func runOptimisticLock(t *testing.T, h cachetest.Harness) {
 	// optimistic returns an Optimistic lock on key, failing t on error.
 	optimistic := func(t *testing.T, c *cache.Cache[string, int], key string) *lock.Optimistic[string, int] {
 		t.Helper()
@@ -24,7 +28,7 @@ func runOptimisticLock(t *testing.T, h Harness) {
 		return o
 	}
 	intCache := func(t *testing.T) *cache.Cache[string, int] {
-		return newCache[string, int](t, h.store(t), cache.Options[string, int]{})
+		return cachetest.NewCache[string, int](t, store(t, h), cache.Options[string, int]{})
 	}
 
 	t.Run("NoConflict", func(t *testing.T) {
@@ -35,23 +39,23 @@ func runOptimisticLock(t *testing.T, h Harness) {
 		assert.Equal(t, 1, v)
 		assert.True(t, found)
 		require.NoError(t, o.CAS(t.Context(), 2))
-		assertValue(t, c, "k", 2)
+		cachetest.AssertValue(t, c, "k", 2)
 		v, found = o.Value()
 		assert.Equal(t, 2, v, "Value after a CAS is what it wrote")
 		assert.True(t, found)
 	})
 
 	t.Run("ConflictWritesNothing", func(t *testing.T) {
-		stores := h.stores(t, 2)
-		a := newCache[string, int](t, stores[0], cache.Options[string, int]{})
-		b := newCache[string, int](t, stores[1], cache.Options[string, int]{})
+		stores := stores(t, h, 2)
+		a := cachetest.NewCache[string, int](t, stores[0], cache.Options[string, int]{})
+		b := cachetest.NewCache[string, int](t, stores[1], cache.Options[string, int]{})
 		require.NoError(t, a.Set(t.Context(), "k", 1))
 		o := optimistic(t, a, "k")
 		require.NoError(t, b.Set(t.Context(), "k", 2))
 		err := o.CAS(t.Context(), 3)
 		require.ErrorIs(t, err, lock.ErrConflict)
 		assert.Contains(t, err.Error(), `"k"`, "the error names the key")
-		assertValue(t, a, "k", 2)
+		cachetest.AssertValue(t, a, "k", 2)
 	})
 
 	t.Run("MissingKeyNeverConflicts", func(t *testing.T) {
@@ -62,11 +66,11 @@ func runOptimisticLock(t *testing.T, h Harness) {
 		assert.False(t, found)
 		require.NoError(t, c.Set(t.Context(), "k", 5))
 		require.NoError(t, o.CAS(t.Context(), 7), "a lock on a missing key writes unconditionally")
-		assertValue(t, c, "k", 7)
+		cachetest.AssertValue(t, c, "k", 7)
 		// From then on it tracks what it wrote.
 		require.NoError(t, c.Set(t.Context(), "k", 8))
 		assert.ErrorIs(t, o.CAS(t.Context(), 9), lock.ErrConflict)
-		assertValue(t, c, "k", 8)
+		cachetest.AssertValue(t, c, "k", 8)
 	})
 
 	t.Run("DeletedKeyConflicts", func(t *testing.T) {
@@ -76,7 +80,7 @@ func runOptimisticLock(t *testing.T, h Harness) {
 		_, err := c.Delete(t.Context(), "k")
 		require.NoError(t, err)
 		assert.ErrorIs(t, o.CAS(t.Context(), 2), lock.ErrConflict)
-		assertMissing(t, c, "k")
+		cachetest.AssertMissing(t, c, "k")
 	})
 
 	t.Run("SecondCASSucceedsUntilAnotherWrite", func(t *testing.T) {
@@ -85,10 +89,10 @@ func runOptimisticLock(t *testing.T, h Harness) {
 		o := optimistic(t, c, "k")
 		require.NoError(t, o.CAS(t.Context(), 2))
 		require.NoError(t, o.CAS(t.Context(), 3), "nobody wrote since the first CAS")
-		assertValue(t, c, "k", 3)
+		cachetest.AssertValue(t, c, "k", 3)
 		require.NoError(t, c.Set(t.Context(), "k", 10))
 		assert.ErrorIs(t, o.CAS(t.Context(), 4), lock.ErrConflict)
-		assertValue(t, c, "k", 10)
+		cachetest.AssertValue(t, c, "k", 10)
 	})
 
 	t.Run("CASFollowsTheTTLRules", func(t *testing.T) {
@@ -105,7 +109,7 @@ func runOptimisticLock(t *testing.T, h Harness) {
 		require.NoError(t, kept.CAS(t.Context(), 2))
 		written := time.Now() // before the write: the TTL runs from the server's write
 		require.NoError(t, short.CAS(t.Context(), 2, cache.TTL(ttl)))
-		assertValue(t, c, "short", 2)
+		cachetest.AssertValue(t, c, "short", 2)
 		deadline := written.Add(ttl + 2*h.TTLResolution + 3*time.Second)
 		for {
 			found, err := c.Exists(t.Context(), "short")
@@ -119,7 +123,7 @@ func runOptimisticLock(t *testing.T, h Harness) {
 		if h.TTLResolution == 0 {
 			assert.GreaterOrEqual(t, time.Since(written), ttl*9/10, "expired before its TTL")
 		}
-		assertValue(t, c, "kept", 2)
+		cachetest.AssertValue(t, c, "kept", 2)
 	})
 
 	t.Run("DetectsABA", func(t *testing.T) {
@@ -132,11 +136,11 @@ func runOptimisticLock(t *testing.T, h Harness) {
 		require.NoError(t, c.Set(t.Context(), "k", 2))
 		require.NoError(t, c.Set(t.Context(), "k", 1))
 		assert.ErrorIs(t, o.CAS(t.Context(), 3), lock.ErrConflict, "A→B→A is a change")
-		assertValue(t, c, "k", 1)
+		cachetest.AssertValue(t, c, "k", 1)
 	})
 
 	t.Run("StructValues", func(t *testing.T) {
-		c := newCache[string, point](t, h.store(t), cache.Options[string, point]{})
+		c := cachetest.NewCache[string, point](t, store(t, h), cache.Options[string, point]{})
 		require.NoError(t, c.Set(t.Context(), "p", point{1, 2}))
 		o, err := lock.NewOptimistic(t.Context(), c, "p")
 		require.NoError(t, err)
@@ -144,17 +148,17 @@ func runOptimisticLock(t *testing.T, h Harness) {
 		assert.Equal(t, point{1, 2}, v)
 		assert.True(t, found)
 		require.NoError(t, o.CAS(t.Context(), point{3, 4}))
-		assertValue(t, c, "p", point{3, 4})
+		cachetest.AssertValue(t, c, "p", point{3, 4})
 	})
 
 	t.Run("OneOfConcurrentCASWins", func(t *testing.T) {
-		stores := h.stores(t, 3)
-		first := newCache[string, int](t, stores[0], cache.Options[string, int]{})
+		stores := stores(t, h, 3)
+		first := cachetest.NewCache[string, int](t, stores[0], cache.Options[string, int]{})
 		require.NoError(t, first.Set(t.Context(), "k", 0))
 		const n = 9
 		locks := make([]*lock.Optimistic[string, int], n)
 		for i := range locks {
-			c := newCache[string, int](t, stores[i%len(stores)], cache.Options[string, int]{})
+			c := cachetest.NewCache[string, int](t, stores[i%len(stores)], cache.Options[string, int]{})
 			locks[i] = optimistic(t, c, "k")
 		}
 		var wins, conflicts atomic.Int64
@@ -180,11 +184,11 @@ func runOptimisticLock(t *testing.T, h Harness) {
 	})
 
 	t.Run("ConcurrentUpdatesLoseNothing", func(t *testing.T) {
-		stores := h.stores(t, 3)
+		stores := stores(t, h, 3)
 		const goroutines, increments = 4, 25
 		var wg sync.WaitGroup
 		for g := range goroutines {
-			c := newCache[string, int](t, stores[g%len(stores)], cache.Options[string, int]{})
+			c := cachetest.NewCache[string, int](t, stores[g%len(stores)], cache.Options[string, int]{})
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -199,7 +203,7 @@ func runOptimisticLock(t *testing.T, h Harness) {
 			}()
 		}
 		wg.Wait()
-		c := newCache[string, int](t, stores[0], cache.Options[string, int]{})
-		assertValue(t, c, "counter", goroutines*increments)
+		c := cachetest.NewCache[string, int](t, stores[0], cache.Options[string, int]{})
+		cachetest.AssertValue(t, c, "counter", goroutines*increments)
 	})
 }

@@ -1,0 +1,112 @@
+package cache
+
+import (
+	"context"
+	"time"
+)
+
+// The optional interfaces of a Store: what a backend can do natively. A
+// Cache finds them with a type assertion in New (on the store, or on the
+// one its Namespace method returns) and uses the fallback that each one
+// documents when it is missing. A wrapper of a store should implement
+// exactly those its inner store implements.
+
+// MultiGetter is implemented by stores that read many keys at once (Redis
+// MGET, memcached's multi-key get). Without it, MultiGet reads one key
+// after the other with Get.
+type MultiGetter interface {
+	// MultiGet returns one value per key, in order: nil for a miss and a
+	// non-nil slice (possibly empty) for a hit.
+	MultiGet(ctx context.Context, keys []string) ([][]byte, error)
+}
+
+// MultiSetter is implemented by stores that write many keys at once.
+// Without it, MultiSet writes one key after the other with Set.
+type MultiSetter interface {
+	// MultiSet writes vals[i] under keys[i], all with the same ttl. keys
+	// and vals have the same length.
+	MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl time.Duration) error
+}
+
+// Exister is implemented by stores that tell whether a key exists without
+// sending its value. Without it, Exists reads the key with Get.
+type Exister interface {
+	// Exists reports whether key is present.
+	Exists(ctx context.Context, key string) (bool, error)
+}
+
+// Incrementer is implemented by stores that add to a decimal integer in
+// place. Without it, Cache.Increment fails with an error matching
+// errors.ErrUnsupported: a read-modify-write through the required methods
+// could not keep the key's expiry, which Increment must.
+type Incrementer interface {
+	// Increment adds delta to the decimal integer stored under key and
+	// returns the result. A missing key starts at 0 (and gets no expiry).
+	// A value that is not a decimal integer gives an error matching
+	// ErrNotInteger and is left unchanged. The key keeps its expiry.
+	Increment(ctx context.Context, key string, delta int64) (int64, error)
+}
+
+// Expirer is implemented by stores that change the expiry of a key in
+// place. Without it, Expire rewrites the key's value with the new ttl
+// through GetVersion and CompareAndSwap, retrying while other writes come
+// in between (the key then gets a new version).
+type Expirer interface {
+	// Expire gives an existing key a new ttl (0: no expiry) and reports
+	// whether the key existed.
+	Expire(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// Watcher is implemented by stores that tell a waiter that a key has
+// changed: lock.Red waits with it for the holder of a lock to let go.
+// Without it, a Cache watches by polling (see PollWatcher).
+type Watcher interface {
+	// Watch registers for a change of key after Watch returns: at least
+	// its deletion (Delete or CompareAndDelete) through any store instance
+	// on the same backend. The returned channel is closed promptly after
+	// such a change. It may also be closed by a change shortly before
+	// Watch returned, or with no change at all: a closed channel is a hint
+	// to read the key again, never a promise that it changed.
+	//
+	// stop ends the watch and frees what it used; it must be called, also
+	// after the channel was closed, and calling it again does nothing. ctx
+	// bounds only the start of the watch: Watch returns ctx's error if ctx
+	// ends first, and one matching ErrClosed after the store's Close.
+	Watch(ctx context.Context, key string) (changed <-chan struct{}, stop func(), err error)
+}
+
+// Namespacer is implemented by stores that keep the keys of a namespace in
+// a way of their own: memcached cannot list keys, so the memcache store
+// folds a generation per namespace into them. A Cache with a Namespace
+// runs every operation on the store that Namespace returns; the keys it is
+// given are still full keys (namespace + ":" + key). A Cache without a
+// Namespace uses the store itself, whose keys are then taken as they are,
+// whatever they hold. Without Namespacer, a store keeps every key as it is
+// and Clear(namespace) removes the keys that start with namespace + ":".
+type Namespacer interface {
+	// Namespace returns the store of the keys of namespace ns, which
+	// shares its backend, state and Close with the store it came from.
+	Namespace(ns string) Store
+}
+
+// ValueStore is implemented by stores that can hold Go values as they are,
+// without encoding (the memory store). A Cache with no Serializer on a
+// ValueStore uses these methods, and no encoding or copy happens: the
+// values read are those written. Multi-key reads and writes of values call
+// them once per key.
+type ValueStore interface {
+	Store
+	// GetValue returns the value of key and whether it was found.
+	GetValue(ctx context.Context, key string) (val any, found bool, err error)
+	// GetValueVersion returns the value of key, its version, and whether
+	// it was found. (A version held in a Version may cost an allocation,
+	// which GetValue, the hot path, does without.)
+	GetValueVersion(ctx context.Context, key string) (val any, ver Version, found bool, err error)
+	// SetValue writes val under key, as Set does.
+	SetValue(ctx context.Context, key string, val any, ttl time.Duration) error
+	// AddValue writes val only if key is absent, as Add does.
+	AddValue(ctx context.Context, key string, val any, ttl time.Duration) (added bool, err error)
+	// CompareAndSwapValue writes val only if key still holds the version
+	// ver, as CompareAndSwap does.
+	CompareAndSwapValue(ctx context.Context, key string, ver Version, val any, ttl time.Duration) (newVer Version, swapped bool, err error)
+}

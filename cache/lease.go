@@ -1,0 +1,136 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+)
+
+// A Lease is the entry of a lease lock on one key of a Cache: a token of
+// bytes with an expiry, kept at KeyWithSuffix(key, suffix) in the cache's
+// namespace and written and compared as it is, not through the serializer.
+// Package lock builds lock.Red on it. Every method is reported to the
+// cache's hooks (OpLockAcquire, OpLockWait, OpLockRelease, OpLockExtend).
+//
+// A Lease holds no state beyond its key: any number of them may name the
+// same entry, and each is safe for concurrent use.
+type Lease struct {
+	key   string
+	b     *backend
+	hooks []Hook
+}
+
+// Lease returns the lease entry of key with suffix: the lock of key.
+func (c *Cache[K, V]) Lease(key K, suffix string) *Lease {
+	return &Lease{key: c.KeyWithSuffix(key, suffix), b: &c.b, hooks: c.hooks}
+}
+
+// Key returns the backend key of the entry.
+func (l *Lease) Key() string { return l.key }
+
+// TryAcquire writes token with the given ttl if the entry is absent,
+// atomically, and reports whether it did.
+func (l *Lease) TryAcquire(ctx context.Context, token []byte, ttl time.Duration) (bool, error) {
+	start := begin(l.hooks)
+	added, err := l.b.store.Add(ctx, l.key, token, ttl)
+	end(ctx, l.hooks, start, Event{Op: OpLockAcquire, Key: l.key, Err: err, Ok: added})
+	return added, err
+}
+
+// Release deletes the entry if it holds token, atomically, and reports
+// whether it did.
+func (l *Lease) Release(ctx context.Context, token []byte) (bool, error) {
+	start := begin(l.hooks)
+	deleted, err := l.b.store.CompareAndDelete(ctx, l.key, token)
+	end(ctx, l.hooks, start, Event{Op: OpLockRelease, Key: l.key, Err: err, Ok: deleted})
+	return deleted, err
+}
+
+// Extend gives the entry a new ttl, from now, if it holds token, and
+// reports whether it did; atomically, through the entry's version: a change
+// of the entry between the read and the write makes the write fail.
+func (l *Lease) Extend(ctx context.Context, token []byte, ttl time.Duration) (bool, error) {
+	start := begin(l.hooks)
+	extended, err := l.extend(ctx, token, ttl)
+	end(ctx, l.hooks, start, Event{Op: OpLockExtend, Key: l.key, Err: err, Ok: extended})
+	return extended, err
+}
+
+func (l *Lease) extend(ctx context.Context, token []byte, ttl time.Duration) (bool, error) {
+	val, ver, found, err := l.b.store.GetVersion(ctx, l.key)
+	if err != nil || !found || !bytes.Equal(val, token) {
+		return false, err
+	}
+	_, swapped, err := l.b.store.CompareAndSwap(ctx, l.key, ver, token, ttl)
+	return swapped, err
+}
+
+// Holder returns the token that the entry holds, and whether there is one.
+func (l *Lease) Holder(ctx context.Context) ([]byte, bool, error) {
+	return l.b.store.Get(ctx, l.key)
+}
+
+// Wait waits for the holder of the entry, as found when Wait starts, to let
+// go of it: until the entry is gone or holds another token (released,
+// expired, deleted, taken over), until, or until ctx ends, whichever is
+// first. It reports whether the holder let go (false: until came first, or
+// the entry was free from the start). It returns ctx's error if ctx ends
+// first, and the store's if it fails. It leaves no watch or timer behind.
+//
+// It learns of a change through the store's Watcher (a PollWatcher for a
+// store that is not one) and reads the entry again after each hint, so a
+// stale hint (a change before this holder, announced late) does not end
+// the wait.
+func (l *Lease) Wait(ctx context.Context, until time.Time) (gone bool, err error) {
+	start := begin(l.hooks)
+	gone, err = l.wait(ctx, until)
+	end(ctx, l.hooks, start, Event{Op: OpLockWait, Key: l.key, Err: err, Ok: gone})
+	return gone, err
+}
+
+func (l *Lease) wait(ctx context.Context, until time.Time) (bool, error) {
+	var holder []byte // nil until the first read
+	for {
+		// Watch before reading the holder: a change after the read then
+		// closes the channel, and one before it shows in the read.
+		changed, stop, err := l.b.watch.Watch(ctx, l.key)
+		if err != nil {
+			return false, fmt.Errorf("cache: wait for %q: %w", l.key, err)
+		}
+		token, held, err := l.b.store.Get(ctx, l.key)
+		if err != nil {
+			stop()
+			return false, fmt.Errorf("cache: wait for %q: %w", l.key, err)
+		}
+		if !held || (holder != nil && !bytes.Equal(token, holder)) {
+			stop()
+			return holder != nil, nil
+		}
+		holder = token
+		gone, err := l.sleep(ctx, changed, until)
+		stop()
+		if err != nil || !gone {
+			return false, err
+		}
+	}
+}
+
+// sleep blocks until changed is closed (true), until (false) or ctx ends
+// (ctx's error).
+func (l *Lease) sleep(ctx context.Context, changed <-chan struct{}, until time.Time) (bool, error) {
+	d := time.Until(until)
+	if d <= 0 {
+		return false, nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-changed:
+		return true, nil
+	case <-timer.C:
+		return false, nil
+	case <-ctx.Done():
+		return false, fmt.Errorf("cache: wait for %q: %w", l.key, ctx.Err())
+	}
+}
