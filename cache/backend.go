@@ -16,6 +16,7 @@ type backend struct {
 	exist  Exister     // nil: Get
 	incr   Incrementer // nil: errors.ErrUnsupported
 	expire Expirer     // nil: GetVersion and CompareAndSwap
+	ttl    TTLGetter   // nil: Get, and no ttl
 	watch  Watcher     // PollWatcher when the store has none
 }
 
@@ -26,6 +27,7 @@ func newBackend(s Store) backend {
 	b.exist, _ = s.(Exister)
 	b.incr, _ = s.(Incrementer)
 	b.expire, _ = s.(Expirer)
+	b.ttl, _ = s.(TTLGetter)
 	if w, ok := s.(Watcher); ok {
 		b.watch = w
 	} else {
@@ -77,6 +79,14 @@ func (b *backend) increment(ctx context.Context, key string, delta int64) (int64
 		return b.incr.Increment(ctx, key, delta)
 	}
 	return 0, fmt.Errorf("cache: increment %q: %w: the store has no Increment (cache.Incrementer)", key, errors.ErrUnsupported)
+}
+
+func (b *backend) getTTL(ctx context.Context, key string) ([]byte, time.Duration, bool, error) {
+	if b.ttl != nil {
+		return b.ttl.GetTTL(ctx, key)
+	}
+	val, found, err := b.store.Get(ctx, key)
+	return val, 0, found, err
 }
 
 // maxExpireAttempts bounds the rewrites of Expire's fallback that lose a

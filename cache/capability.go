@@ -57,6 +57,18 @@ type Expirer interface {
 	Expire(ctx context.Context, key string, ttl time.Duration) (bool, error)
 }
 
+// TTLGetter is implemented by stores that tell how long a key has left.
+// lock.Red's waiters use it to wake when the holder's entry expires rather
+// than at the end of their own lease. Without it, a waiter wakes at the end
+// of its own lease, or at a change the store's Watcher reports.
+type TTLGetter interface {
+	// GetTTL returns the value of key, the time it has left before it
+	// expires, and whether it was found. ttl is 0 for a key that never
+	// expires, and also when the store cannot tell (an entry written by
+	// another client that did not record its expiry).
+	GetTTL(ctx context.Context, key string) (val []byte, ttl time.Duration, found bool, err error)
+}
+
 // Watcher is implemented by stores that tell a waiter that a key has
 // changed: lock.Red waits with it for the holder of a lock to let go.
 // Without it, a Cache watches by polling (see PollWatcher).

@@ -31,6 +31,22 @@ func (s *Store) load(key string, touch bool) (val any, ver uint64, found bool) {
 	return val, ver, true
 }
 
+// loadExpiry returns the value and expiry (in the store's clock, 0 for
+// none) of key and whether it is present and unexpired. It does not count
+// as a read for eviction.
+func (s *Store) loadExpiry(key string) (val any, expires int64, found bool) {
+	sh, _ := s.shard(key)
+	sh.mu.RLock()
+	e := sh.m[key]
+	if e == nil || (e.expires != 0 && s.now() >= e.expires) {
+		sh.mu.RUnlock()
+		return nil, 0, false
+	}
+	val, expires = e.val, e.expires
+	sh.mu.RUnlock()
+	return val, expires, true
+}
+
 // dropExpired removes the entry of key from sh if it has expired.
 func (s *Store) dropExpired(sh *shard, key string) {
 	now := s.now()

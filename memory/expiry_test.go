@@ -191,3 +191,24 @@ func TestNegativeCleanupIntervalStartsNoSweep(t *testing.T) {
 	assert.Nil(t, s.done)
 	require.NoError(t, s.Close())
 }
+
+func TestGetTTLTellsTheTimeLeft(t *testing.T) {
+	s, clk := newTestStore(t, Options{})
+	ctx := t.Context()
+	require.NoError(t, s.Set(ctx, "k", []byte("v"), 10*time.Second))
+	require.NoError(t, s.Set(ctx, "forever", []byte("v"), 0))
+	clk.Advance(4 * time.Second)
+	val, ttl, found, err := s.GetTTL(ctx, "k")
+	require.NoError(t, err)
+	require.True(t, found)
+	assert.Equal(t, []byte("v"), val)
+	assert.Equal(t, 6*time.Second, ttl)
+	_, ttl, found, err = s.GetTTL(ctx, "forever")
+	require.NoError(t, err)
+	assert.True(t, found)
+	assert.Zero(t, ttl, "no expiry")
+	clk.Advance(6 * time.Second)
+	_, _, found, err = s.GetTTL(ctx, "k")
+	require.NoError(t, err)
+	assert.False(t, found, "expired")
+}

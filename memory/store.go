@@ -52,6 +52,7 @@ var (
 	_ cache.Incrementer = (*Store)(nil)
 	_ cache.Expirer     = (*Store)(nil)
 	_ cache.Watcher     = (*Store)(nil)
+	_ cache.TTLGetter   = (*Store)(nil)
 )
 
 // sweepBudget is how many expired entries a sweep removes from a shard

@@ -1,0 +1,27 @@
+package memory
+
+import (
+	"context"
+	"time"
+)
+
+// GetTTL returns a copy of the value of key, as Get does, the time it has
+// left before it expires (0 for none) and whether it was found.
+func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, bool, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, 0, false, err
+	}
+	v, expires, found := s.loadExpiry(key)
+	if !found {
+		return nil, 0, false, nil
+	}
+	b, err := toBytes(key, v)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	var ttl time.Duration
+	if expires != 0 {
+		ttl = max(time.Duration(expires-s.now()), 1)
+	}
+	return b, ttl, true, nil
+}
