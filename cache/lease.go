@@ -73,21 +73,31 @@ func (l *Lease) Holder(ctx context.Context) ([]byte, bool, error) {
 
 // Wait waits for the holder of the entry, as found when Wait starts, to let
 // go of it: until the entry is gone or holds another token (released,
-// expired, deleted, taken over), until, or until ctx ends, whichever is
-// first. It reports whether the holder let go (false: until came first, or
-// the entry was free from the start). It returns ctx's error if ctx ends
-// first, and the store's if it fails. It leaves no watch or timer behind.
+// deleted or overwritten by anyone, expired, taken over), until, or until
+// ctx ends, whichever is first. It reports whether the holder let go
+// (false: until came first, or the entry was free from the start). It
+// returns ctx's error if ctx ends first, and the store's if it fails. It
+// leaves no watch or timer behind.
 //
-// It learns of a change through the store's Watcher (a PollWatcher for a
+// It learns of a change through the store's Watcher (PollWatcher for a
 // store that is not one) and reads the entry again after each hint, so a
 // stale hint (a change before this holder, announced late) does not end
-// the wait.
+// the wait. It also wakes when the holder's entry is due to expire, if the
+// store tells its remaining TTL (TTLGetter), so that the waiters of a
+// holder that crashed go on at its expiry rather than at the end of their
+// own lease; a holder that extended its lease meanwhile is waited for
+// again.
 func (l *Lease) Wait(ctx context.Context, until time.Time) (gone bool, err error) {
 	start := begin(l.hooks)
 	gone, err = l.wait(ctx, until)
 	end(ctx, l.hooks, start, Event{Op: OpLockWait, Key: l.key, Err: err, Ok: gone})
 	return gone, err
 }
+
+// minRecheck is the shortest time between two reads of a holder whose
+// expiry has come but whose entry is still there (a store whose clock
+// ticks in seconds, such as memcached's).
+const minRecheck = 5 * time.Millisecond
 
 func (l *Lease) wait(ctx context.Context, until time.Time) (bool, error) {
 	var holder []byte // nil until the first read
@@ -98,7 +108,7 @@ func (l *Lease) wait(ctx context.Context, until time.Time) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("cache: wait for %q: %w", l.key, err)
 		}
-		token, held, err := l.b.store.Get(ctx, l.key)
+		token, ttl, held, err := l.b.getTTL(ctx, l.key)
 		if err != nil {
 			stop()
 			return false, fmt.Errorf("cache: wait for %q: %w", l.key, err)
@@ -108,29 +118,37 @@ func (l *Lease) wait(ctx context.Context, until time.Time) (bool, error) {
 			return holder != nil, nil
 		}
 		holder = token
-		gone, err := l.sleep(ctx, changed, until)
+		wake := until
+		if ttl > 0 {
+			if due := time.Now().Add(max(ttl, minRecheck)); due.Before(until) {
+				wake = due
+			}
+		}
+		err = l.sleep(ctx, changed, wake)
 		stop()
-		if err != nil || !gone {
+		switch {
+		case err != nil:
 			return false, err
+		case !time.Now().Before(until):
+			return false, nil
 		}
 	}
 }
 
-// sleep blocks until changed is closed (true), until (false) or ctx ends
+// sleep blocks until changed is closed, until wake, or until ctx ends
 // (ctx's error).
-func (l *Lease) sleep(ctx context.Context, changed <-chan struct{}, until time.Time) (bool, error) {
-	d := time.Until(until)
+func (l *Lease) sleep(ctx context.Context, changed <-chan struct{}, wake time.Time) error {
+	d := time.Until(wake)
 	if d <= 0 {
-		return false, nil
+		return nil
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-changed:
-		return true, nil
 	case <-timer.C:
-		return false, nil
 	case <-ctx.Done():
-		return false, fmt.Errorf("cache: wait for %q: %w", l.key, ctx.Err())
+		return fmt.Errorf("cache: wait for %q: %w", l.key, ctx.Err())
 	}
+	return nil
 }

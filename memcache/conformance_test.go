@@ -44,27 +44,36 @@ func TestConformance(t *testing.T) {
 		TTLResolution: time.Second,
 		MaxValueSize:  DefaultMaxItemSize - maxItemOverhead,
 		WriteRaw: func(t testing.TB, key string, val []byte) {
-			// The store maps the key (a namespaced one to its current
-			// generation); the write bypasses it.
-			client := gm.New(testserver.Memcached(t))
-			defer client.Close()
-			s := New(client, Options{})
-			defer s.Close()
-			mkey, err := s.writeKey(t.Context(), "raw", key)
-			if ns, _, ok := strings.Cut(key, ":"); ok {
-				// A namespaced key of a cache; the suite writes no key with
-				// ':' through a cache without a namespace.
-				mkey, err = s.Namespace(ns).(*Store).writeKey(t.Context(), "raw", key)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp := testserver.MemcachedCommand(t, testserver.Memcached(t), fmt.Sprintf("set %s 0 0 %d\r\n%s", mkey, len(val), val))
+			resp := testserver.MemcachedCommand(t, testserver.Memcached(t), fmt.Sprintf("set %s 0 0 %d\r\n%s", memcachedKey(t, key), len(val), val))
 			if resp != "STORED" {
 				t.Fatalf("raw set %q: %s", key, resp)
+			}
+		},
+		DeleteRaw: func(t testing.TB, key string) {
+			resp := testserver.MemcachedCommand(t, testserver.Memcached(t), "delete "+memcachedKey(t, key))
+			if resp != "DELETED" && resp != "NOT_FOUND" {
+				t.Fatalf("raw delete %q: %s", key, resp)
 			}
 		},
 	}
 	cachetest.Run(t, h)
 	locktest.Run(t, h)
+}
+
+// memcachedKey returns the memcached key under which the store keeps key:
+// that of a namespace's current generation for a key with ':' (the suites
+// write no key with ':' through a cache without a namespace).
+func memcachedKey(t testing.TB, key string) string {
+	client := gm.New(testserver.Memcached(t))
+	defer client.Close()
+	s := New(client, Options{})
+	defer s.Close()
+	if ns, _, ok := strings.Cut(key, ":"); ok {
+		s = s.Namespace(ns).(*Store)
+	}
+	mkey, err := s.writeKey(t.Context(), "raw", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mkey
 }

@@ -70,6 +70,7 @@ var (
 	_ cache.Expirer     = (*Store)(nil)
 	_ cache.Watcher     = (*Store)(nil)
 	_ cache.Namespacer  = (*Store)(nil)
+	_ cache.TTLGetter   = (*Store)(nil)
 )
 
 // state is what a Store and the Stores of its namespaces share.

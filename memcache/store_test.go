@@ -136,7 +136,7 @@ func everyOperation(ctx context.Context, s *Store, key string) map[string]error 
 	_, errs["CompareAndDelete"] = s.CompareAndDelete(ctx, key, []byte("1"))
 	_, _, _, errs["GetVersion"] = s.GetVersion(ctx, key)
 	_, _, errs["CompareAndSwap"] = s.CompareAndSwap(ctx, key, nil, []byte("1"), 0)
-	_, _, errs["WatchRelease"] = s.Watch(ctx, key)
+	_, _, errs["Watch"] = s.Watch(ctx, key)
 	return errs
 }
 

@@ -1,8 +1,11 @@
 package memcache
 
 import (
+	"context"
 	"math"
 	"time"
+
+	gm "github.com/bradfitz/gomemcache/memcache"
 )
 
 // maxRelative is the longest expiry memcached reads as relative seconds;
@@ -55,4 +58,26 @@ func keptExpiry(flags uint32) int32 {
 		return 0
 	}
 	return int32(min(int64(flags), math.MaxInt32))
+}
+
+// GetTTL returns the value of key, the time it has left by the deadline
+// recorded in its flags (see Expiry in the package documentation), and
+// whether it was found. The deadline is in whole seconds and includes the
+// store's second of safety, so the entry may be gone up to a second or so
+// earlier; an entry without a recorded deadline (none, or written by
+// another client) reports 0.
+func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, bool, error) {
+	const op = "get ttl"
+	it, err := call(ctx, s, op, key, func() (*gm.Item, error) {
+		_, it, err := s.lookup(ctx, op, key)
+		return it, err
+	})
+	if err != nil || it == nil {
+		return nil, 0, false, err
+	}
+	var ttl time.Duration
+	if it.Flags > maxRelative {
+		ttl = max(time.Until(time.Unix(int64(it.Flags), 0)), time.Millisecond)
+	}
+	return it.Value, ttl, true, nil
 }

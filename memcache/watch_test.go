@@ -33,7 +33,7 @@ func isClosed(ch <-chan struct{}) bool {
 	}
 }
 
-func TestWatchReleaseWokenByReleaseOnAnotherStore(t *testing.T) {
+func TestWatchWokenByReleaseOnAnotherStore(t *testing.T) {
 	holder, waiter := newStore(t, Options{}), newStore(t, Options{})
 	for _, key := range bothKinds(t) {
 		added, err := holder.Add(t.Context(), key, []byte("token"), time.Minute)
@@ -53,7 +53,7 @@ func TestWatchReleaseWokenByReleaseOnAnotherStore(t *testing.T) {
 	}
 }
 
-func TestWatchReleaseOfAbsentKeyClosesAtOnce(t *testing.T) {
+func TestWatchOfAbsentKeyClosesAtOnce(t *testing.T) {
 	s := newStore(t, Options{PollInterval: time.Hour}) // only the first poll counts
 	released, stop, err := s.Watch(t.Context(), uniq(t, "k"))
 	require.NoError(t, err)

@@ -15,13 +15,11 @@ import (
 // not know them yet. Each touches only KEYS[1], so it runs on the key's node
 // of a Cluster.
 var (
-	// compareAndDeleteScript deletes KEYS[1] if it holds ARGV[1], and then
-	// announces the key on channel ARGV[2] for WatchRelease.
+	// compareAndDeleteScript deletes KEYS[1] if it holds ARGV[1]: the
+	// release script of aiocache's RedLock and of rueidislock.
 	compareAndDeleteScript = rd.NewLuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-	redis.call('DEL', KEYS[1])
-	redis.call('PUBLISH', ARGV[2], KEYS[1])
-	return 1
+	return redis.call('DEL', KEYS[1])
 end
 return 0`)
 
@@ -56,13 +54,12 @@ return 1`)
 type version string
 
 // CompareAndDelete deletes key only if it holds token, atomically (a Lua
-// script), and reports whether it did. A successful delete wakes the
-// watches of key of this store at once and is announced on
-// Options.ReleaseChannel, which wakes those of every Store that shares the
-// channel.
+// script, the one aiocache's RedLock releases with), and reports whether
+// it did. A successful delete wakes the watches of key of this store at
+// once, and Redis tells those of every other Store (see Watch).
 func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) (bool, error) {
 	const op = "compare-and-delete"
-	msg, err := s.exec(ctx, op, compareAndDeleteScript, []string{key}, []string{arg(ctx, token), s.opts.ReleaseChannel})
+	msg, err := s.exec(ctx, op, compareAndDeleteScript, []string{key}, []string{arg(ctx, token)})
 	if err != nil {
 		return false, err
 	}

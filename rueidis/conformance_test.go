@@ -26,6 +26,11 @@ func TestConformance(t *testing.T) {
 			Slow:         d.slow,
 			CompareBytes: true,
 			WakeWithin:   100 * time.Millisecond,
+			DeleteRaw: func(tb testing.TB, key string) {
+				if err := raw.Do(context.Background(), raw.B().Del().Key(key).Build()).Error(); err != nil {
+					tb.Fatalf("DEL %q: %v", key, err)
+				}
+			},
 			WriteRaw: func(tb testing.TB, key string, val []byte) {
 				if err := raw.Do(context.Background(), raw.B().Set().Key(key).Value(rd.BinaryString(val)).Build()).Error(); err != nil {
 					tb.Fatalf("SET %q: %v", key, err)

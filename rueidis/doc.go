@@ -39,7 +39,8 @@
 //	Delete, Exists      UNLINK, EXISTS
 //	Increment           INCRBY (keeps the expiry)
 //	Expire              PEXPIRE; with ttl 0 a script of EXISTS and PERSIST
-//	CompareAndDelete    script: GET, DEL, PUBLISH on the release channel
+//	CompareAndDelete    script: GET, DEL (aiocache's release script)
+//	GetTTL              GET and PTTL, pipelined
 //	CompareAndSwap      script: GET, SET [PX ms]
 //	MultiGet            MGET, one per hash slot on a Cluster, pipelined
 //	MultiSet            a pipeline of SET [PX ms]
@@ -59,10 +60,11 @@
 //
 // # Watching keys
 //
-// CompareAndDelete, with which a lock.Red releases its entry, publishes the
-// key on Options.ReleaseChannel. Watch (cache.Watcher) lets the waiters of
-// a lock in any process learn of the release from that message at once,
-// instead of polling or sleeping for the whole lease; this store's own
-// deletes wake its own watches without a round trip. See Watch for how the
-// subscription is kept.
+// Watch (cache.Watcher), on which a lock.Red waits for the holder of a
+// lock, is told of any change of the key by Redis itself: RESP3
+// client-side-caching invalidation on a dedicated connection per node, as
+// rueidislock does. So a waiter goes on within a round trip of a release
+// by any client: another Store, aiocache's RedLock, redis-cli. The expiry
+// of a holder that never released is covered by the waiter's own timer,
+// set to the holder's remaining TTL (GetTTL). See Watch.
 package rueidis

@@ -23,6 +23,7 @@ var (
 	_ cache.Incrementer = (*Store)(nil)
 	_ cache.Expirer     = (*Store)(nil)
 	_ cache.Watcher     = (*Store)(nil)
+	_ cache.TTLGetter   = (*Store)(nil)
 )
 
 // Store is a cache.Store on Redis, standalone or Cluster, through a
@@ -36,9 +37,9 @@ type Store struct {
 	opts   Options
 	closed atomic.Bool
 	// waiters are the watches of keys (Watch): woken by this store's own
-	// deletes at once, and by the release messages of other stores.
-	waiters leasewait.Table
-	hub     *releaseHub
+	// deletes at once, and by Redis' invalidations of tracked keys.
+	waiters  leasewait.Table
+	tracking *tracking
 }
 
 // New returns a Store that runs its commands on client. The Store does not
@@ -47,12 +48,12 @@ type Store struct {
 func New(client rd.Client, opts Options) *Store {
 	opts = opts.withDefaults()
 	s := &Store{client: client, opts: opts}
-	s.hub = newReleaseHub(client, opts.ReleaseChannel, &s.waiters)
+	s.tracking = newTracking(client, &s.waiters)
 	return s
 }
 
-// Close stops the store's background work (the release subscription of
-// Watch, if one was started) and waits for it to end, then wakes the
+// Close returns the store's tracking connections (see Watch) to the
+// client's pool and waits for their watchers to end, then wakes the
 // watches, which find the store closed. Later calls return
 // cache.ErrClosed. Close is idempotent and always returns nil; it does not
 // close the client given to New.
@@ -60,7 +61,7 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	s.hub.close()
+	s.tracking.close()
 	s.waiters.WakeAll()
 	return nil
 }

@@ -3,8 +3,9 @@ package rueidis
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strings"
 	"sync"
+	"time"
 
 	rd "github.com/redis/rueidis"
 
@@ -13,29 +14,29 @@ import (
 	"github.com/cachekit/cachekit/internal/leasewait"
 )
 
-// Watch registers for a change of key: its deletion by this store (Delete,
-// CompareAndDelete, Clear) wakes the watch at once, and a CompareAndDelete
-// of key by any Store on the same Redis deployment and
-// Options.ReleaseChannel, in this process or another, within about a round
-// trip. A wake-up means "the key may have changed": a caller that waits for
-// one holder of a lock reads the key again after each (cache.Lease does).
-// stop ends the watch; it must be called, also after the channel was
-// closed, and calling it again does nothing.
+// Watch registers for a change of key: a write, a delete, a flush, by any
+// client of the Redis deployment (another Store, aiocache, redis-cli),
+// and this store's own deletes. The returned channel is closed within
+// about a round trip of such a change. A wake-up means "the key may have
+// changed": a caller that waits for one holder of a lock reads the key
+// again after each (cache.Lease does). stop ends the watch; it must be
+// called, also after the channel was closed, and calling it again does
+// nothing. Close wakes every watch.
 //
-// Other stores' releases are pushed, not polled: CompareAndDelete
-// PUBLISHes the key on the release channel in the same script that deletes
-// it, and each Store holds one SUBSCRIBE to that channel, opened by its
-// first Watch and kept until Close. Each message wakes the watches of its
-// key in this Store; keys without watches cost a lookup. Watch returns only
-// once the server has confirmed the subscription, so a release right after
-// it is heard; if the subscription cannot be made, it returns the error.
-// On a Cluster, PUBLISH of a classic channel reaches the subscribers of
-// every node, so one subscription on any node hears the releases of all.
+// The store is told of changes by Redis itself: RESP3 client-side-caching
+// invalidation, as rueidislock does. It keeps one connection per Redis
+// node, taken from the client's pool of dedicated connections
+// (Client.Dedicate), with CLIENT TRACKING on, and reads key on it (EXISTS)
+// after registering the watch: Redis then sends that connection an
+// invalidation at the next change of key, whoever makes it, and the store
+// wakes the key's watches. On a Cluster the node of a key is learnt from
+// the MOVED reply of the node first asked. Expiry is not announced by
+// Redis in time to count on: a waiter sets its own timer to the holder's
+// remaining TTL (GetTTL).
 //
-// A dropped subscription is restored with backoff. Releases during the gap
-// are lost, so once it is back every watch is woken to read its key again.
-// Entries that simply expire, or are deleted by other clients without the
-// script, are left to the waiter's own timer.
+// Where tracking cannot be had (a server or client without RESP3, a node
+// that does not answer) a watch falls back to polling: its channel is
+// closed after PollInterval, and the caller's next read is the poll.
 func (s *Store) Watch(ctx context.Context, key string) (<-chan struct{}, func(), error) {
 	const op = "watch"
 	if s.closed.Load() {
@@ -44,101 +45,231 @@ func (s *Store) Watch(ctx context.Context, key string) (<-chan struct{}, func(),
 	if err := ctxerr.Err(ctx); err != nil {
 		return nil, nil, err
 	}
-	// Register before the subscription is confirmed, so that no message
-	// after the confirmation can miss the watch.
+	// Register first: a change after the tracked read then closes ch.
 	ch, stop := s.waiters.Wait(key)
-	try, err := s.hub.start()
-	if err != nil {
-		stop()
-		return nil, nil, opError(op, key, err)
-	}
-	select {
-	case <-try.ready:
+	switch err := s.tracking.track(ctx, key); {
+	case err == nil:
 		return ch, stop, nil
-	case <-try.failed:
+	case ctxerr.Err(ctx) != nil:
 		stop()
-		if s.closed.Load() {
-			return nil, nil, opError(op, key, cache.ErrClosed)
-		}
-		return nil, nil, opError(op, key, fmt.Errorf("subscribe to %q: %w", s.opts.ReleaseChannel, try.err))
-	case <-ctx.Done():
-		stop()
-		return nil, nil, ctx.Err()
-	case <-s.hub.done:
+		return nil, nil, ctxerr.Err(ctx)
+	case s.closed.Load():
 		stop()
 		return nil, nil, opError(op, key, cache.ErrClosed)
 	}
+	stop()
+	return cache.PollWatcher(s.opts.PollInterval).Watch(ctx, key)
 }
 
-// releaseHub owns a Store's subscription to the release channel, which
-// wakes the Store's watches.
-type releaseHub struct {
+// tracking owns the connections on which a Store tracks the keys it
+// watches, one per Redis node, and wakes the Store's watches from their
+// invalidations.
+type tracking struct {
 	client  rd.Client
-	channel string
 	waiters *leasewait.Table
-	ctx     context.Context // ends the subscription; cancelled by close
-	cancel  context.CancelFunc
-	done    chan struct{}  // closed by close once the subscription has ended
-	wg      sync.WaitGroup // the goroutine of the subscription
+	wg      sync.WaitGroup // the goroutines that watch the connections
 
-	mu        sync.Mutex // guards the fields below
-	started   bool       // the goroutine runs (or ran)
-	closed    bool
-	confirmed bool     // some attempt has been confirmed: the next one restores
-	try       *attempt // the current attempt to subscribe
+	mu     sync.Mutex // guards the fields below
+	closed bool
+	conns  map[string]*trackConn // by node address; "" for a standalone server
+	owners map[uint16]string     // Cluster: the node of each slot, as learnt from MOVED
+	resp2  bool                  // the client speaks RESP2: no tracking, ever
 }
 
-// attempt is one SUBSCRIBE, from sending it until it ends.
-type attempt struct {
-	ready     chan struct{} // closed when the server confirms it
-	failed    chan struct{} // closed, after err is set, if it ends unconfirmed
-	err       error
-	confirmed bool // guarded by releaseHub.mu
+// trackConn is one dedicated connection with CLIENT TRACKING on.
+type trackConn struct {
+	addr   string
+	dc     rd.DedicatedClient
+	cancel func() // returns the connection to the pool
 }
 
-func newAttempt() *attempt {
-	return &attempt{ready: make(chan struct{}), failed: make(chan struct{})}
+func newTracking(client rd.Client, waiters *leasewait.Table) *tracking {
+	return &tracking{client: client, waiters: waiters, conns: map[string]*trackConn{}, owners: map[uint16]string{}}
 }
 
-func newReleaseHub(client rd.Client, channel string, waiters *leasewait.Table) *releaseHub {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &releaseHub{
-		client:  client,
-		channel: channel,
-		waiters: waiters,
-		ctx:     ctx,
-		cancel:  cancel,
-		done:    make(chan struct{}),
-		try:     newAttempt(),
+// Errors of track.
+var (
+	errTrackingClosed = errors.New("tracking is closed")
+	errNoRESP3        = errors.New("rueidis: watch: the connection does not speak RESP3, so Redis cannot push invalidations")
+)
+
+// maxMoved bounds the MOVED replies followed by one track.
+const maxMoved = 3
+
+// track reads key on the tracked connection of its node, so that Redis
+// tells that connection of the key's next change.
+func (t *tracking) track(ctx context.Context, key string) error {
+	addr := t.ownerOf(key)
+	for range maxMoved {
+		c, err := t.conn(ctx, addr)
+		if err != nil {
+			return err
+		}
+		err = c.dc.Do(ctx, c.dc.B().Exists().Key(key).Build()).Error()
+		rerr, isRedis := rd.IsRedisErr(err)
+		if !isRedis {
+			if err != nil {
+				t.drop(c) // a broken connection: the next track makes a new one
+			}
+			return err
+		}
+		moved, ok := rerr.IsMoved()
+		if !ok {
+			return err
+		}
+		t.learn(key, moved)
+		addr = moved
+	}
+	return errors.New("rueidis: watch: too many MOVED replies")
+}
+
+// ownerOf returns the address of the node to ask first about key: "" on a
+// standalone server, else the node last learnt for its slot, or any node.
+func (t *tracking) ownerOf(key string) string {
+	if t.client.Mode() != rd.ClientModeCluster {
+		return ""
+	}
+	t.mu.Lock()
+	addr, ok := t.owners[keySlot(key)]
+	t.mu.Unlock()
+	if ok {
+		return addr
+	}
+	for addr := range t.client.Nodes() {
+		return addr
+	}
+	return ""
+}
+
+// learn records that the slot of key lives on addr.
+func (t *tracking) learn(key, addr string) {
+	t.mu.Lock()
+	t.owners[keySlot(key)] = addr
+	t.mu.Unlock()
+}
+
+// conn returns the tracked connection to addr, making it if needed.
+func (t *tracking) conn(ctx context.Context, addr string) (*trackConn, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, errTrackingClosed
+	}
+	if t.resp2 {
+		return nil, errNoRESP3
+	}
+	if c := t.conns[addr]; c != nil {
+		return c, nil
+	}
+	client := t.client
+	if addr != "" {
+		node, ok := t.client.Nodes()[addr]
+		if !ok {
+			return nil, errors.New("rueidis: watch: unknown node " + addr)
+		}
+		client = node
+	}
+	dc, cancel := client.Dedicate()
+	c := &trackConn{addr: addr, dc: dc, cancel: cancel}
+	errc := dc.SetOnInvalidations(t.invalidated)
+	// rueidis' own client-side caching may have turned tracking on in
+	// OPTIN mode; this connection tracks every key it reads. Redis accepts
+	// tracking on a RESP2 connection too, but could only send its
+	// invalidations elsewhere (REDIRECT): CLIENT INFO tells.
+	results := dc.DoMulti(ctx, dc.B().ClientTracking().Off().Build(), dc.B().ClientTracking().On().Build(), dc.B().ClientInfo().Build())
+	for _, r := range results {
+		if err := r.Error(); err != nil {
+			cancel()
+			return nil, err
+		}
+	}
+	if info, _ := results[2].ToString(); !strings.Contains(info, " resp=3") {
+		cancel()
+		t.resp2 = true
+		return nil, errNoRESP3
+	}
+	t.conns[addr] = c
+	t.wg.Add(1)
+	go t.watchConn(c, errc)
+	return c, nil
+}
+
+// invalidated wakes the watches of the keys Redis says changed, or of
+// every key for a flush (nil).
+func (t *tracking) invalidated(keys []rd.RedisMessage) {
+	if keys == nil {
+		t.waiters.WakeAll()
+		return
+	}
+	for _, k := range keys {
+		if key, err := k.ToString(); err == nil {
+			t.waiters.Wake(key)
+		}
 	}
 }
 
-// start starts the subscription if it is not running yet and returns the
-// attempt whose confirmation a new watch waits for.
-func (h *releaseHub) start() (*attempt, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		return nil, cache.ErrClosed
-	}
-	if !h.started {
-		h.started = true
-		h.wg.Add(1)
-		go h.subscribe()
-	}
-	return h.try, nil
+// watchConn waits until c can no longer deliver invalidations (it broke,
+// or close returned it) and then forgets it and wakes every watch, which
+// tracks its key again on a new connection: changes meanwhile were missed.
+func (t *tracking) watchConn(c *trackConn, errc <-chan error) {
+	defer t.wg.Done()
+	<-errc
+	t.drop(c)
+	t.waiters.WakeAll()
 }
 
-// close ends the subscription and waits for its goroutine to return.
-func (h *releaseHub) close() {
-	h.mu.Lock()
-	h.closed = true
-	h.mu.Unlock()
-	h.cancel()
-	h.wg.Wait()
-	close(h.done)
+// drop forgets c and returns it to the pool.
+func (t *tracking) drop(c *trackConn) {
+	t.mu.Lock()
+	if t.conns[c.addr] == c {
+		delete(t.conns, c.addr)
+	}
+	t.mu.Unlock()
+	c.cancel()
 }
 
-// errSubscriptionEnded is the error of an attempt that ended unconfirmed
-// without one from the client.
-var errSubscriptionEnded = errors.New("subscription ended before it was confirmed")
+// close returns every connection and waits for their watchers.
+func (t *tracking) close() {
+	t.mu.Lock()
+	t.closed = true
+	conns := t.conns
+	t.conns = map[string]*trackConn{}
+	t.mu.Unlock()
+	for _, c := range conns {
+		c.dc.Close()
+		c.cancel()
+	}
+	t.wg.Wait()
+}
+
+// GetTTL returns the value of key, the time it has left (PTTL; 0 for no
+// expiry) and whether it was found: GET and PTTL in one round trip.
+func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, bool, error) {
+	const op = "get-ttl"
+	results, err := s.doMulti(ctx, op, key, func() rd.Commands {
+		return rd.Commands{s.client.B().Get().Key(key).Build(), s.client.B().Pttl().Key(key).Build()}
+	})
+	if err != nil {
+		return nil, 0, false, err
+	}
+	msg, err := reply(ctx, op, key, results[0])
+	switch {
+	case rd.IsRedisNil(err):
+		return nil, 0, false, nil
+	case err != nil:
+		return nil, 0, false, err
+	}
+	val, err := hitBytes(&msg)
+	if err != nil {
+		return nil, 0, false, wrap(ctx, op, key, err)
+	}
+	ms, err := results[1].AsInt64()
+	if err != nil {
+		return nil, 0, false, wrap(ctx, op, key, err)
+	}
+	var ttl time.Duration
+	if ms > 0 {
+		ttl = time.Duration(ms) * time.Millisecond
+	}
+	return val, ttl, true, nil
+}

@@ -2,8 +2,7 @@ package rueidis
 
 import (
 	"context"
-	"errors"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -12,7 +11,7 @@ import (
 	"github.com/cachekit/cachekit/internal/testserver"
 )
 
-// wakeWithin is how soon a watcher must learn of a release.
+// wakeWithin is how soon a watch must learn of a change.
 const wakeWithin = 100 * time.Millisecond
 
 // isClosed reports whether ch is closed, without waiting.
@@ -36,80 +35,88 @@ func watch(t *testing.T, s *Store, key string) <-chan struct{} {
 	return ch
 }
 
-// watcherCount returns the number of watches of key and of watched keys of
-// s.
-func watcherCount(s *Store, key string) (watchers, keys int) {
-	return s.waiters.Waiting(key), s.waiters.Len()
+// woken fails t unless ch is closed within wakeWithin, and returns how long
+// it took.
+func woken(t *testing.T, ch <-chan struct{}, what string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	select {
+	case <-ch:
+		return time.Since(start)
+	case <-time.After(wakeWithin):
+		t.Fatalf("the watch was not woken within %v of %s", wakeWithin, what)
+		return 0
+	}
 }
 
-func TestWatchWakesOnReleaseByAnotherStoreOnAnotherClient(t *testing.T) {
+// aiocacheRelease is the release script of aiocache's RedLock (v0.12).
+var aiocacheRelease = rd.NewLuaScript(`
+if redis.call("get",KEYS[1]) == ARGV[1] then
+    return redis.call("del",KEYS[1])
+else
+    return 0
+end`)
+
+func TestWatchWakesOnAChangeByAnyClient(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
-		waiter, _ := d.newStore(t, Options{})
-		holder, _ := d.newStore(t, Options{})
+		s, _ := d.newStore(t, Options{})
+		raw := d.newClient(t) // no Store: another library, another process
 		ctx := context.Background()
-		// On a Cluster these keys live on every master, while the waiter
-		// subscribes on one node only.
-		for i, key := range manyKeys(testKey(t, holder), 12) {
-			token := []byte{byte(i), 0, 0xff}
-			if err := holder.Set(ctx, key, token, time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			released := watch(t, waiter, key)
-			start := time.Now()
-			if deleted, err := holder.CompareAndDelete(ctx, key, token); err != nil || !deleted {
-				t.Fatalf("CompareAndDelete = %v, %v", deleted, err)
-			}
-			select {
-			case <-released:
-				if i == 0 {
-					t.Logf("woken %v after the release", time.Since(start))
+		changes := map[string]func(key string){
+			"a delete":           func(key string) { raw.Do(ctx, raw.B().Del().Key(key).Build()) },
+			"an overwrite":       func(key string) { raw.Do(ctx, raw.B().Set().Key(key).Value("other").Build()) },
+			"aiocache's release": func(key string) { aiocacheRelease.Exec(ctx, raw, []string{key}, []string{"token"}) },
+			"a new expiry":       func(key string) { raw.Do(ctx, raw.B().Pexpire().Key(key).Milliseconds(60000).Build()) },
+		}
+		// On a Cluster these keys live on every master.
+		keys := manyKeys(testKey(t, s), 8)
+		i := 0
+		for what, change := range changes {
+			for _, key := range keys[2*i : 2*i+2] {
+				if err := raw.Do(ctx, raw.B().Set().Key(key).Value("token").Build()).Error(); err != nil {
+					t.Fatal(err)
 				}
-			case <-time.After(wakeWithin):
-				t.Fatalf("watcher of %q not woken within %v of the release", key, wakeWithin)
+				ch := watch(t, s, key)
+				change(key)
+				took := woken(t, ch, what)
+				t.Logf("woken %v after %s", took, what)
 			}
+			i++
 		}
 	})
 }
 
-func TestWatchIgnoresFailedReleasesAndOtherKeys(t *testing.T) {
+func TestWatchIgnoresOtherKeys(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		s, _ := d.newStore(t, Options{})
 		ctx := context.Background()
-		keys := manyKeys(testKey(t, s), 3)
+		keys := manyKeys(testKey(t, s), 2)
 		for _, key := range keys {
 			if err := s.Set(ctx, key, []byte("token"), time.Minute); err != nil {
 				t.Fatal(err)
 			}
 		}
-		held, other := watch(t, s, keys[0]), watch(t, s, keys[1])
+		other, watched := watch(t, s, keys[1]), watch(t, s, keys[0])
 		if deleted, err := s.CompareAndDelete(ctx, keys[0], []byte("wrong")); err != nil || deleted {
 			t.Fatalf("CompareAndDelete with a wrong token = %v, %v", deleted, err)
 		}
-		if _, err := s.CompareAndDelete(ctx, keys[2], []byte("token")); err != nil {
+		if err := s.Set(ctx, keys[1], []byte("changed"), time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CompareAndDelete(ctx, keys[1], []byte("token")); err != nil {
-			t.Fatal(err)
-		}
-		// Messages arrive in order on the one subscription: once the last
-		// release is seen, any message about keys[0] would have been too.
-		select {
-		case <-other:
-		case <-time.After(wakeWithin):
-			t.Fatal("watcher of a released key not woken")
-		}
-		if isClosed(held) {
-			t.Fatal("a failed release or the release of other keys woke a watcher")
+		woken(t, other, "the change of its key")
+		// Invalidations of one node arrive in order; on a Cluster keys[0]
+		// may live elsewhere, so give its (wrong) message time to come.
+		time.Sleep(20 * time.Millisecond)
+		if isClosed(watched) {
+			t.Fatal("a failed release and the change of another key woke a watch")
 		}
 	})
 }
 
-func TestWatchersOfOneKeyAllWakeAndStopLeavesNoEntry(t *testing.T) {
+func TestWatchesOfOneKeyAllWakeAndStopLeavesNoEntry(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		s, _ := d.newStore(t, Options{})
 		ctx, key := context.Background(), testKey(t, s)
-
-		// Stopped watches leave nothing behind.
 		_, stop1, err := s.Watch(ctx, key)
 		if err != nil {
 			t.Fatal(err)
@@ -118,17 +125,16 @@ func TestWatchersOfOneKeyAllWakeAndStopLeavesNoEntry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w, k := watcherCount(s, key); w != 2 || k != 1 {
-			t.Fatalf("%d watchers of %d keys, want 2 of 1", w, k)
+		if n := s.waiters.Waiting(key); n != 2 {
+			t.Fatalf("%d watches of the key, want 2", n)
 		}
 		stop1()
 		stop1() // a second stop is harmless
 		stop2()
-		if w, k := watcherCount(s, key); w != 0 || k != 0 {
-			t.Fatalf("after stop: %d watchers of %d keys, want none", w, k)
+		if n := s.waiters.Len(); n != 0 {
+			t.Fatalf("after stop: watches of %d keys, want none", n)
 		}
 
-		// A release wakes every watcher of the key and forgets them.
 		if err := s.Set(ctx, key, []byte("token"), time.Minute); err != nil {
 			t.Fatal(err)
 		}
@@ -136,23 +142,18 @@ func TestWatchersOfOneKeyAllWakeAndStopLeavesNoEntry(t *testing.T) {
 		if _, err := s.CompareAndDelete(ctx, key, []byte("token")); err != nil {
 			t.Fatal(err)
 		}
-		for _, ch := range []<-chan struct{}{a, b} {
-			select {
-			case <-ch:
-			case <-time.After(wakeWithin):
-				t.Fatal("a watcher of the released key was not woken")
-			}
-		}
-		if w, k := watcherCount(s, key); w != 0 || k != 0 {
-			t.Fatalf("after release: %d watchers of %d keys, want none", w, k)
+		woken(t, a, "the release")
+		woken(t, b, "the release")
+		if n := s.waiters.Len(); n != 0 {
+			t.Fatalf("after the release: watches of %d keys, want none", n)
 		}
 	})
 }
 
-func TestCloseEndsSubscriptionAndWakesWatchers(t *testing.T) {
+func TestCloseReturnsTrackingConnectionsAndWakesWatches(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		s, _ := d.newStore(t, Options{})
-		released := watch(t, s, testKey(t, s))
+		ch := watch(t, s, testKey(t, s))
 		closed := make(chan struct{})
 		go func() {
 			defer close(closed)
@@ -163,109 +164,83 @@ func TestCloseEndsSubscriptionAndWakesWatchers(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("Close did not return")
 		}
-		select {
-		case <-s.hub.done:
-		default:
-			t.Fatal("Close returned before the subscription goroutines ended")
+		if !isClosed(ch) {
+			t.Error("Close left a watch asleep: it would wait for a store that is gone")
 		}
-		if !isClosed(released) {
-			t.Error("Close left a watcher asleep: it would wait for a store that is gone")
+		s.tracking.mu.Lock()
+		n := len(s.tracking.conns)
+		s.tracking.mu.Unlock()
+		if n != 0 {
+			t.Errorf("Close kept %d tracking connections", n)
 		}
 	})
 }
 
-// subscriberIDs returns the ids of the connections of addr that hold a
-// subscription.
-func subscriberIDs(t *testing.T, addr string) []string {
-	t.Helper()
-	var ids []string
-	for _, line := range strings.Split(testserver.RedisCLI(t, addr, "CLIENT", "LIST"), "\n") {
-		if !strings.Contains(line, " sub=1 ") {
-			continue
-		}
-		for _, field := range strings.Fields(line) {
-			if id, ok := strings.CutPrefix(field, "id="); ok {
-				ids = append(ids, id)
-			}
-		}
-	}
-	return ids
-}
-
-func TestDroppedSubscriptionIsRestoredAndWakesWatchers(t *testing.T) {
+func TestBrokenTrackingConnectionWakesWatchesAndIsReplaced(t *testing.T) {
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		s, _ := d.newStore(t, Options{})
 		ctx, key := context.Background(), testKey(t, s)
-		if err := s.Set(ctx, key, []byte("token"), time.Minute); err != nil {
-			t.Fatal(err)
+		ch := watch(t, s, key)
+		s.tracking.mu.Lock()
+		var conns []*trackConn
+		for _, c := range s.tracking.conns {
+			conns = append(conns, c)
 		}
-		released := watch(t, s, key)
-		// The key goes without a release message, as if its release had
-		// been announced while nobody listened.
-		if got := d.cli(t, "DEL", key); got != "1" {
-			t.Fatalf("redis-cli DEL printed %q", got)
+		s.tracking.mu.Unlock()
+		if len(conns) == 0 {
+			t.Fatal("no tracking connection after a watch")
 		}
-		if isClosed(released) {
-			t.Fatal("woken without a release message")
-		}
-		killed := 0
-		for _, addr := range d.addrs(t) {
-			for _, id := range subscriberIDs(t, addr) {
-				testserver.RedisCLI(t, addr, "CLIENT", "KILL", "ID", id)
-				killed++
+		for _, c := range conns {
+			id, err := c.dc.Do(ctx, c.dc.B().ClientId().Build()).AsInt64()
+			if err != nil {
+				t.Fatal(err)
 			}
+			addr := c.addr
+			if addr == "" {
+				addr = d.addrs(t)[0]
+			}
+			testserver.RedisCLI(t, addr, "CLIENT", "KILL", "ID", strconv.FormatInt(id, 10))
 		}
-		if killed == 0 {
-			t.Fatal("found no subscribed connection to drop")
-		}
+		// Changes while the connection was gone were missed: every watch is
+		// woken to read its key again.
 		select {
-		case <-released:
+		case <-ch:
 		case <-time.After(5 * time.Second):
-			t.Fatal("watcher not woken after the subscription was restored")
+			t.Fatal("the watch was not woken when its tracking connection broke")
 		}
-
-		// The restored subscription delivers releases again.
+		// The next watch tracks on a new connection.
 		if err := s.Set(ctx, key, []byte("token"), time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		again := watch(t, s, key)
-		if _, err := s.CompareAndDelete(ctx, key, []byte("token")); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-again:
-		case <-time.After(wakeWithin):
-			t.Fatal("restored subscription did not deliver a release")
-		}
+		raw := d.newClient(t)
+		raw.Do(ctx, raw.B().Del().Key(key).Build())
+		woken(t, again, "a delete after the connection was replaced")
 	})
 }
 
-func TestWatchReportsSubscriptionThatCannotBeMade(t *testing.T) {
-	forEachDeployment(t, func(t *testing.T, d deployment) {
-		const user = "cachekit-no-channels"
-		for _, addr := range d.addrs(t) {
-			if got := testserver.RedisCLI(t, addr, "ACL", "SETUSER", user, "reset", "on", "nopass", "~*", "+@all", "resetchannels"); got != "OK" {
-				t.Fatalf("ACL SETUSER printed %q", got)
-			}
-			t.Cleanup(func() { testserver.RedisCLI(t, addr, "ACL", "DELUSER", user) })
+func TestWatchPollsWhereRedisCannotTrack(t *testing.T) {
+	d := deployments[0]
+	client, err := rd.NewClient(rd.ClientOption{InitAddress: d.addrs(t), AlwaysRESP2: true, DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	s := New(client, Options{PollInterval: 5 * time.Millisecond})
+	t.Cleanup(func() { _ = s.Close() })
+	key := testKey(t, s)
+	start := time.Now()
+	ch, stop, err := s.Watch(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	select {
+	case <-ch:
+		if since := time.Since(start); since < 5*time.Millisecond {
+			t.Fatalf("a polling watch woke after %v, before its interval", since)
 		}
-		client, err := rd.NewClient(rd.ClientOption{InitAddress: d.addrs(t), Username: user})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(client.Close)
-		s := New(client, Options{})
-		t.Cleanup(func() { _ = s.Close() })
-
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		key := testKey(t, s)
-		_, _, err = s.Watch(ctx, key)
-		if err == nil || errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "NOPERM") {
-			t.Fatalf("Watch without channel permission: error %v, want the server's NOPERM", err)
-		}
-		if k := s.waiters.Len(); k != 0 {
-			t.Fatalf("a failed Watch left watches of %d keys", k)
-		}
-	})
+	case <-time.After(5 * time.Second):
+		t.Fatal("a polling watch never woke: its caller would never read the key again")
+	}
 }

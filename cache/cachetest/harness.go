@@ -45,6 +45,11 @@ type Harness struct {
 	// backend's own client, bypassing the store, so the suite can plant
 	// foreign bytes. Tests that need it are skipped without it.
 	WriteRaw func(t testing.TB, key string, val []byte)
+	// DeleteRaw, if set, deletes the backend key key with the backend's own
+	// client, bypassing the store, as another program would (redis-cli,
+	// aiocache). Without it the suites delete through a store instance of
+	// their own.
+	DeleteRaw func(t testing.TB, key string)
 	// WakeWithin is how promptly a Red lock waiter on another store
 	// instance must learn of a release: 100 ms on Redis, 500 ms on
 	// memcached. 0 means 500 ms.

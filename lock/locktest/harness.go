@@ -32,6 +32,7 @@ func Run(t *testing.T, h cachetest.Harness) {
 		t.Fatal("locktest: Harness.New is nil")
 	}
 	t.Run("RedLock", func(t *testing.T) { runRedLock(t, h) })
+	t.Run("RedWaitsForTheHolder", func(t *testing.T) { runRedWaitsForTheHolder(t, h) })
 	t.Run("OptimisticLock", func(t *testing.T) { runOptimisticLock(t, h) })
 }
 
@@ -56,8 +57,9 @@ func (w *watches) of(key string) int {
 	return w.n[key]
 }
 
-// counted is a store whose watches are counted. It has only the required
-// methods of cache.Store and Watch: caches on it use the fallbacks of the
+// counted is a store whose watches are counted. It has the required methods
+// of cache.Store, Watch and GetTTL (the store's own, or Get and no ttl, as
+// a cache would do without it): caches on it use the fallbacks of the
 // rest, which the locks do not need.
 type counted struct {
 	cache.Store
@@ -99,6 +101,15 @@ func (c *counted) Watch(ctx context.Context, key string) (<-chan struct{}, func(
 			c.watches.add(key, -1)
 		})
 	}, nil
+}
+
+// GetTTL returns the store's GetTTL, or its Get and no ttl.
+func (c *counted) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, bool, error) {
+	if t, ok := c.Store.(cache.TTLGetter); ok {
+		return t.GetTTL(ctx, key)
+	}
+	val, found, err := c.Store.Get(ctx, key)
+	return val, 0, found, err
 }
 
 // Namespace returns the counted store of namespace ns.
