@@ -142,3 +142,27 @@ func (c *Cache[K, V]) Clear(ctx context.Context) error {
 	end(ctx, c.hooks, start, Event{Op: OpClear, Key: c.ns, Err: err})
 	return err
 }
+
+// WithHooks returns a cache that is c in every way (store, namespace, key
+// function, serializer, TTL) but reports its operations to hooks instead
+// of c's: none when hooks is empty. Reads and writes through either are
+// the same reads and writes; only who observes them differs. Package
+// loader reads through a cache without hooks where a read is its own, not
+// its caller's.
+func (c *Cache[K, V]) WithHooks(hooks ...Hook) *Cache[K, V] {
+	d := *c
+	d.hooks = append([]Hook(nil), hooks...)
+	if len(d.hooks) == 0 {
+		d.hooks = nil
+	}
+	return &d
+}
+
+// Report hands e, an operation that a package built on the cache did
+// (package loader's OpLoad), to the cache's hooks, as the cache does with
+// its own. e.Start and e.Duration are the caller's to fill.
+func (c *Cache[K, V]) Report(ctx context.Context, e Event) {
+	for _, h := range c.hooks {
+		h.Observe(ctx, e)
+	}
+}

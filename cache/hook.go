@@ -27,6 +27,10 @@ const (
 	OpLockWait    // a wait for a holder; Duration: how long; Ok: the holder let go before the end of the wait
 	OpLockRelease // Ok: the entry held this token and was deleted
 	OpLockExtend  // Ok: the entry held this token and got a new lease
+	// OpLoad is a load of missing values by package loader: Key (or Keys,
+	// for a batch), how long it took and its error. One stampede on a key
+	// is one load, whatever the number of callers.
+	OpLoad
 	numOps
 )
 
@@ -51,6 +55,7 @@ var opNames = [...]string{
 	OpLockWait:       "lock_wait",
 	OpLockRelease:    "lock_release",
 	OpLockExtend:     "lock_extend",
+	OpLoad:           "load",
 }
 
 // String returns the operation's name in snake case, e.g. "multi_get".

@@ -11,6 +11,7 @@ import (
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/cache/cachetest"
 	"github.com/cachekit/cachekit/internal/testserver"
+	"github.com/cachekit/cachekit/loader/loadertest"
 	"github.com/cachekit/cachekit/lock/locktest"
 )
 
@@ -58,6 +59,7 @@ func TestConformance(t *testing.T) {
 	}
 	cachetest.Run(t, h)
 	locktest.Run(t, h)
+	loadertest.Run(t, h)
 }
 
 // memcachedKey returns the memcached key under which the store keeps key:

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/cache/cachetest"
+	"github.com/cachekit/cachekit/loader/loadertest"
 	"github.com/cachekit/cachekit/lock/locktest"
 	"github.com/cachekit/cachekit/memory"
 )
@@ -22,6 +23,7 @@ func TestConformance(t *testing.T) {
 			h := cachetest.Harness{New: func(testing.TB) cache.Store { return memory.New(opts) }}
 			cachetest.Run(t, h)
 			locktest.Run(t, h)
+			loadertest.Run(t, h)
 		})
 	}
 }

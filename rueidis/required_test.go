@@ -6,6 +6,7 @@ import (
 
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/cache/cachetest"
+	"github.com/cachekit/cachekit/loader/loadertest"
 	"github.com/cachekit/cachekit/lock/locktest"
 )
 
@@ -27,4 +28,5 @@ func TestConformanceWithRequiredMethodsOnly(t *testing.T) {
 	}
 	cachetest.Run(t, h)
 	locktest.Run(t, h)
+	loadertest.Run(t, h)
 }
