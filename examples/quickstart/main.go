@@ -1,5 +1,6 @@
 // Command quickstart shows cachekit on the memory store, no server needed:
-// a typed cache, a serializer swap, TTLs, the hit/miss hook, and both locks.
+// a typed cache, a serializer swap, TTLs, the hit/miss hook, both locks and
+// the loader.
 //
 //	go run ./examples/quickstart
 package main
@@ -17,6 +18,7 @@ import (
 
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/hook"
+	"github.com/cachekit/cachekit/loader"
 	"github.com/cachekit/cachekit/lock"
 	"github.com/cachekit/cachekit/memory"
 	"github.com/cachekit/cachekit/serializer"
@@ -97,7 +99,26 @@ func run(ctx context.Context, w io.Writer) error {
 	wg.Wait()
 	fmt.Fprintf(w, "red lock:      8 callers, %d load(s), all got %q: %v\n", loads.Load(), results[0], allEqual(results))
 
-	// 5. lock.Optimistic: a read-modify-write that retries on conflict.
+	// 5. The same, as one call: a loader does the lock, the second read,
+	//    the load and the write, and shares one load among its callers.
+	var loaded atomic.Int32
+	byID := loader.Must(loader.New(users, func(ctx context.Context, id int) (User, error) {
+		loaded.Add(1)
+		time.Sleep(20 * time.Millisecond) // the database
+		return User{ID: id, Name: fmt.Sprintf("user %d", id)}, nil
+	}, loader.Options[int, User]{}))
+	got := make([]User, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], _ = byID.Get(ctx, 9)
+		}()
+	}
+	wg.Wait()
+	fmt.Fprintf(w, "loader:        8 callers of Get(9), %d load(s), all got %+v: %v\n", loaded.Load(), got[0], allEqual(got))
+
+	// 6. lock.Optimistic: a read-modify-write that retries on conflict.
 	counters := cache.Must(cache.New(store, cache.Options[string, int]{Namespace: "counters"}))
 	var wg2 sync.WaitGroup
 	for range 4 {
@@ -118,7 +139,7 @@ func run(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-func allEqual(s []string) bool {
+func allEqual[T comparable](s []T) bool {
 	for _, v := range s {
 		if v != s[0] {
 			return false

@@ -21,6 +21,7 @@ func TestQuickstartShowsEachFeature(t *testing.T) {
 		`msgpack stores 14 bytes under "packed:1"`,
 		"a 30ms entry after 60ms: found false",
 		`8 callers, 1 load(s), all got "report #1": true`,
+		`8 callers of Get(9), 1 load(s), all got {ID:9 Name:user 9}: true`,
 		"4 goroutines x 25 updates = 100",
 	} {
 		if !strings.Contains(out.String(), want) {

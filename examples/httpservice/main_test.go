@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func newServer(t *testing.T) (*httptest.Server, *source) {
+	store, closeStore, err := openStore("memory", "")
+	require.NoError(t, err)
+	t.Cleanup(closeStore)
+	src := &source{delay: 50 * time.Millisecond}
+	svc, err := newService(store, src)
+	require.NoError(t, err)
+	srv := httptest.NewServer(svc.routes())
+	t.Cleanup(srv.Close)
+	return srv, src
+}
+
+func TestBurstForOneUserLoadsItOnce(t *testing.T) {
+	srv, src := newServer(t)
+	const requests = 50
+	var wg sync.WaitGroup
+	codes := make([]int, requests)
+	users := make([]User, requests)
+	for i := range requests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(srv.URL + "/user/42")
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer resp.Body.Close()
+			codes[i] = resp.StatusCode
+			_ = json.NewDecoder(resp.Body).Decode(&users[i])
+		}()
+	}
+	wg.Wait()
+	for i := range requests {
+		assert.Equal(t, http.StatusOK, codes[i])
+		assert.Equal(t, User{ID: 42, Name: "user 42"}, users[i])
+	}
+	assert.EqualValues(t, 1, src.calls.Load(), "calls of the slow source for one burst")
+
+	resp, err := http.Get(srv.URL + "/stats")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var stats map[string]float64
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&stats))
+	assert.EqualValues(t, 1, stats["loads"], "one load in the hooks' figures")
+	assert.EqualValues(t, requests, stats["misses"], "one miss per request of the cold burst")
+}
+
+func TestUnknownUserIsNotFoundAndRemembered(t *testing.T) {
+	srv, src := newServer(t)
+	for range 3 {
+		resp, err := http.Get(srv.URL + "/user/5000")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	}
+	assert.EqualValues(t, 1, src.calls.Load(), "an unknown id is asked for once within MissTTL")
+	resp, err := http.Get(srv.URL + "/user/abc")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+}
