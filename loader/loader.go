@@ -102,20 +102,26 @@ func (l *Loader[K, V]) load(ctx context.Context, key K) (V, error) {
 	return f.val, f.err
 }
 
-// fly runs the flight f of key (backend key k) and records its result.
+// fly runs the flight f of key (backend key k) and records its result:
+// first, then it releases the lock, so that the callers of this process do
+// not wait for the release's round trip; after a panic the lock is
+// released first, before the panic is re-raised.
 func (l *Loader[K, V]) fly(k string, key K, f *flight[V]) {
 	var (
-		v        V
-		err      error
-		panicked any
+		v       V
+		err     error
+		release = func() {}
 	)
 	defer func() {
 		if r := recover(); r != nil {
-			panicked = r
+			release()
+			l.flights.finish(k, f, v, err, r)
+			return
 		}
-		l.flights.finish(k, f, v, err, panicked)
+		l.flights.finish(k, f, v, err, nil)
+		release()
 	}()
-	v, err = l.loadOnce(f.ctx, key)
+	v, err = l.loadOnce(f.ctx, key, &release)
 }
 
 // loadOnce loads key across processes, under the key's lock. A caller
@@ -123,7 +129,10 @@ func (l *Loader[K, V]) fly(k string, key K, f *flight[V]) {
 // nothing, it tries the lock again: it takes it if the holder failed or
 // gave up (and loads, as aiocache's waiters do), or waits another lease if
 // the holder is still loading and extending its lease.
-func (l *Loader[K, V]) loadOnce(ctx context.Context, key K) (V, error) {
+//
+// If it took the lock it sets *release to what releases it; the caller
+// calls that once it has handed the result on.
+func (l *Loader[K, V]) loadOnce(ctx context.Context, key K, release *func()) (V, error) {
 	var zero V
 	if missing, err := l.marked(ctx, key); err != nil || missing {
 		return zero, err
@@ -151,7 +160,7 @@ func (l *Loader[K, V]) loadOnce(ctx context.Context, key K) (V, error) {
 			return zero, err
 		}
 		if owned {
-			defer func() { _ = red.Release(context.WithoutCancel(ctx)) }()
+			*release = func() { _ = red.Release(context.WithoutCancel(ctx)) }
 			v, err := l.call(ctx, key, red)
 			return v, l.store(ctx, key, v, err)
 		}
