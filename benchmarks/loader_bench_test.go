@@ -41,7 +41,9 @@ func memoryLoaders() []loaderImpl {
 	}
 	return []loaderImpl{
 		{"cachekit", func(tb testing.TB, load client.Load) client.Loader { return mem(tb, load) }},
-		{"cachekit-cache-get", func(tb testing.TB, load client.Load) client.Loader { return client.CachekitCacheGet{CachekitLoader: mem(tb, load)} }},
+		{"cachekit-cache-get", func(tb testing.TB, load client.Load) client.Loader {
+			return client.CachekitCacheGet{CachekitLoader: mem(tb, load)}
+		}},
 		{"otter", func(_ testing.TB, load client.Load) client.Loader { return client.NewOtterLoader(memoryCapacity, load) }},
 	}
 }
@@ -60,8 +62,12 @@ func redisLoaders(addr string) []loaderImpl {
 	}
 	return []loaderImpl{
 		{"cachekit", func(tb testing.TB, load client.Load) client.Loader { return red(tb, load) }},
-		{"cachekit-cache-get", func(tb testing.TB, load client.Load) client.Loader { return client.CachekitCacheGet{CachekitLoader: red(tb, load)} }},
-		{"go-redis-cache-once", func(_ testing.TB, load client.Load) client.Loader { return client.NewGoRedisCacheOnce(newGoRedis(addr), load) }},
+		{"cachekit-cache-get", func(tb testing.TB, load client.Load) client.Loader {
+			return client.CachekitCacheGet{CachekitLoader: red(tb, load)}
+		}},
+		{"go-redis-cache-once", func(_ testing.TB, load client.Load) client.Loader {
+			return client.NewGoRedisCacheOnce(newGoRedis(addr), load)
+		}},
 		{"rueidisaside", func(tb testing.TB, load client.Load) client.Loader {
 			l, err := client.NewRueidisaside(addr, load)
 			if err != nil {

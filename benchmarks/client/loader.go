@@ -54,7 +54,9 @@ func (c *CachekitLoader) Get(ctx context.Context, key string) (string, error) {
 }
 
 // Set is Cache.Set.
-func (c *CachekitLoader) Set(ctx context.Context, key, val string) error { return c.c.Set(ctx, key, val) }
+func (c *CachekitLoader) Set(ctx context.Context, key, val string) error {
+	return c.c.Set(ctx, key, val)
+}
 
 // Close closes the store.
 func (c *CachekitLoader) Close() error { return c.close() }
@@ -94,7 +96,9 @@ func NewOtterLoader(capacity int, load Load) *OtterLoader {
 func (o *OtterLoader) Name() string { return "otter" }
 
 // Get is otter's Cache.Get with the loader.
-func (o *OtterLoader) Get(ctx context.Context, key string) (string, error) { return o.c.Get(ctx, key, o.load) }
+func (o *OtterLoader) Get(ctx context.Context, key string) (string, error) {
+	return o.c.Get(ctx, key, o.load)
+}
 
 // Set is otter's Set.
 func (o *OtterLoader) Set(_ context.Context, key, val string) error {
