@@ -125,11 +125,6 @@ func (r *results) median(bench, impl, unit string) (float64, bool) {
 	}
 }
 
-// count returns how many samples of impl in bench there are in unit.
-func (r *results) count(bench, impl, unit string) int {
-	return len(r.samples[sampleKey{bench, impl}][unit])
-}
-
 // ratio returns the median of impl over the median of peer in bench.
 func (r *results) ratio(bench, impl, peer, unit string) (float64, bool) {
 	a, ok1 := r.median(bench, impl, unit)
