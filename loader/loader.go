@@ -145,8 +145,10 @@ func (l *Loader[K, V]) loadOnce(ctx context.Context, key K, release *func()) (V,
 		}
 		// Another process may have stored the value (or its absence)
 		// meanwhile: while this one waited, or just before it took the
-		// lock.
-		v, found, err := l.quiet.Get(ctx, key)
+		// lock. GetVersion reads the store itself, never a near cache
+		// (rueidis.Options.ClientSideCache) that might not have heard of
+		// that write yet.
+		v, _, found, err := l.quiet.GetVersion(ctx, key)
 		if found || (err != nil && !errors.Is(err, cache.ErrDecode)) {
 			if owned {
 				_ = red.Release(context.WithoutCancel(ctx))

@@ -72,9 +72,10 @@ func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) 
 
 // GetVersion returns the value of key and, for a found key, a version for
 // CompareAndSwap: the bytes read. A missing key has the nil version, with
-// which CompareAndSwap writes unconditionally.
+// which CompareAndSwap writes unconditionally. It always reads Redis, never
+// the near cache: what a compare-and-swap starts from must be current.
 func (s *Store) GetVersion(ctx context.Context, key string) ([]byte, cache.Version, bool, error) {
-	val, found, err := s.Get(ctx, key)
+	val, found, err := s.get(ctx, key, false)
 	if err != nil || !found {
 		return nil, nil, false, err
 	}

@@ -15,11 +15,21 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	forEachDeployment(t, func(t *testing.T, d deployment) {
+	forEachDeployment(t, func(t *testing.T, d deployment) { conformance(t, d, Options{}) })
+}
+
+// TestConformanceWithNearCache runs the suites on stores that read through
+// rueidis' client-side cache.
+func TestConformanceWithNearCache(t *testing.T) {
+	forEachDeployment(t, func(t *testing.T, d deployment) { conformance(t, d, Options{ClientSideCache: time.Minute}) })
+}
+
+func conformance(t *testing.T, d deployment, opts Options) {
+	{
 		raw := d.newClient(t)
 		h := cachetest.Harness{
 			New: func(tb testing.TB) cache.Store {
-				s, _ := d.newStore(tb, Options{})
+				s, _ := d.newStore(tb, opts)
 				return s
 			},
 			Shared:       true,
@@ -27,6 +37,9 @@ func TestConformance(t *testing.T) {
 			Slow:         d.slow,
 			CompareBytes: true,
 			WakeWithin:   100 * time.Millisecond,
+			// The near cache hears of another instance's write within a
+			// round trip; 20ms is the bound the suite holds it to.
+			ReadLag: nearLag(opts),
 			DeleteRaw: func(tb testing.TB, key string) {
 				if err := raw.Do(context.Background(), raw.B().Del().Key(key).Build()).Error(); err != nil {
 					tb.Fatalf("DEL %q: %v", key, err)
@@ -41,7 +54,7 @@ func TestConformance(t *testing.T) {
 		cachetest.Run(t, h)
 		locktest.Run(t, h)
 		loadertest.Run(t, h)
-	})
+	}
 }
 
 // dead returns a store whose server goes away once it is made: a client
@@ -75,4 +88,12 @@ func (d deployment) slow(tb testing.TB, delay time.Duration) cache.Store {
 	}
 	tb.Cleanup(client.Close)
 	return New(client, Options{})
+}
+
+// nearLag is the ReadLag of stores made with opts.
+func nearLag(opts Options) time.Duration {
+	if opts.ClientSideCache > 0 {
+		return 20 * time.Millisecond
+	}
+	return 0
 }

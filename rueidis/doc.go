@@ -58,6 +58,28 @@
 // and skips replicas. Pub/Sub of Watch is broadcast over the whole
 // Cluster, so a Store needs one subscription on any node.
 //
+// # Near cache
+//
+// With Options.ClientSideCache > 0, Get, MultiGet and Exists read through
+// rueidis' client-side cache (DoCache, DoMultiCache): a hot key costs a
+// lookup in the client's memory, not a round trip. Redis keeps it coherent:
+// rueidis turns on RESP3 tracking in OPTIN mode on its connections, and a
+// cacheable read asks Redis to track the key for that connection; a write
+// or delete of the key by any client then sends an invalidation, which
+// drops the entry before the next read. Another client's write is seen
+// within about a round trip (the suites hold it to 20ms). Writes,
+// CompareAndSwap and the GetVersion it starts from, locks and GetTTL always
+// go to Redis. Expiry is honoured: an entry is kept at most the key's PTTL,
+// and at most ClientSideCache.
+//
+// What it costs: in the client, each cached key holds its reply (the value
+// and some hundred bytes of bookkeeping), bounded by rueidis'
+// ClientOption.CacheSizeEachConn (128 MiB per connection by default); in
+// Redis, an entry in the tracking table per key and connection that read
+// it (tracking-table-max-keys bounds the table: beyond it Redis evicts
+// entries and invalidates them, which costs a miss, never a stale read).
+// A client made with DisableCache reads Redis every time.
+//
 // # Watching keys
 //
 // Watch (cache.Watcher), on which a lock.Red waits for the holder of a

@@ -26,6 +26,9 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 	if len(keys) == 0 {
 		return vals, nil
 	}
+	if s.cached() {
+		return s.multiGetCached(ctx, op, keys)
+	}
 	if s.client.Mode() != rd.ClientModeCluster {
 		msg, err := s.do(ctx, op, keys[0], s.client, func() rd.Completed { return s.client.B().Mget().Key(keys...).Build() })
 		if err != nil {

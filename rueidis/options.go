@@ -19,6 +19,15 @@ type Options struct {
 	// Default: DefaultScanCount.
 	ScanCount int
 
+	// ClientSideCache > 0 serves Get, MultiGet and Exists from rueidis'
+	// client-side cache (DoCache), each entry kept at most this long, and
+	// coherent through RESP3 server-assisted invalidation: a write or delete
+	// by any client reaches the next read within about a round trip. 0
+	// reads from Redis every time. Writes, CompareAndSwap (and GetVersion,
+	// which it starts from), locks and GetTTL always go to Redis. See the
+	// package documentation for what it costs.
+	ClientSideCache time.Duration
+
 	// PollInterval is how often a watch (see Store.Watch) reads its key
 	// where Redis cannot tell the store of changes (no RESP3 tracking).
 	// Default: DefaultPollInterval.

@@ -66,11 +66,23 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Get returns the value of key and whether it was found. The returned
+// Get returns the value of key and whether it was found: from the near
+// cache when Options.ClientSideCache is set, else from Redis. The returned
 // slice belongs to the caller.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	return s.get(ctx, key, s.cached())
+}
+
+// get reads key, through the near cache if cached.
+func (s *Store) get(ctx context.Context, key string, cached bool) ([]byte, bool, error) {
 	const op = "get"
-	msg, err := s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Get().Key(key).Build() })
+	var msg rd.RedisMessage
+	var err error
+	if cached {
+		msg, err = s.doCache(ctx, op, key, func() rd.Cacheable { return s.client.B().Get().Key(key).Cache() })
+	} else {
+		msg, err = s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Get().Key(key).Build() })
+	}
 	switch {
 	case rd.IsRedisNil(err):
 		return nil, false, nil
@@ -123,8 +135,13 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 	return n > 0, wrapNonNil(ctx, "delete", key, err)
 }
 
-// Exists reports whether key is present.
+// Exists reports whether key is present: with EXISTS, or, with the near
+// cache, with a cached GET of the key.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	if s.cached() {
+		_, found, err := s.get(ctx, key, true)
+		return found, err
+	}
 	msg, err := s.do(ctx, "exists", key, s.client, func() rd.Completed { return s.client.B().Exists().Key(key).Build() })
 	if err != nil {
 		return false, err

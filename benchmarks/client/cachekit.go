@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"time"
 
 	gm "github.com/bradfitz/gomemcache/memcache"
 	rd "github.com/redis/rueidis"
@@ -102,3 +103,22 @@ func (k *Cachekit[V]) Increment(ctx context.Context, key string, delta int64) (i
 
 // Close closes the store and its client.
 func (k *Cachekit[V]) Close() error { return k.closer() }
+
+// CachekitNear is NewCachekitRedis with rueidis.Options.ClientSideCache:
+// reads served from the client's memory, kept coherent by Redis.
+type CachekitNear struct{ *Cachekit[[]byte] }
+
+// NewCachekitRedisNear returns a Cache[string, []byte] on a Redis store
+// over client whose reads go through a near cache keeping entries at most
+// ttl.
+func NewCachekitRedisNear(client rd.Client, ttl time.Duration) CachekitNear {
+	s := ckrueidis.New(client, ckrueidis.Options{ClientSideCache: ttl})
+	return CachekitNear{newCachekit(s, serializer.Bytes(), func() error {
+		err := s.Close()
+		client.Close()
+		return err
+	})}
+}
+
+// Name returns "cachekit-near".
+func (CachekitNear) Name() string { return "cachekit-near" }

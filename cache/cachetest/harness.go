@@ -64,6 +64,13 @@ type Harness struct {
 	// can check that operations return at their deadline, not when the
 	// answer comes.
 	Slow func(t testing.TB, delay time.Duration) cache.Store
+	// ReadLag is how long a read through one store instance may still miss
+	// a write or delete made through another: 0 for stores that read their
+	// backend every time, a few milliseconds for a store with a near cache
+	// kept coherent by invalidations (rueidis.Options.ClientSideCache).
+	// Reads that follow another instance's write retry for that long; the
+	// suite checks that they see it within it.
+	ReadLag time.Duration
 	// MaxValueSize is the largest value the store holds, in bytes, if it
 	// has a limit that a test can reach (memcached's item size, 1 MiB by
 	// default); 0 for none. With it, the suite checks that a larger value is

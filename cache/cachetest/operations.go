@@ -128,17 +128,7 @@ func runOperations(t *testing.T, h Harness) {
 		assert.EqualValues(t, n-1, exists.Load(), "every other Add gets ErrExists")
 	})
 
-	t.Run("InstancesSeeEachOthersWrites", func(t *testing.T) {
-		stores := h.stores(t, 2)
-		a := NewCache[string, string](t, stores[0], cache.Options[string, string]{Namespace: "x"})
-		b := NewCache[string, string](t, stores[1], cache.Options[string, string]{Namespace: "x"})
-		require.NoError(t, a.Set(t.Context(), "k", "from a"))
-		AssertValue(t, b, "k", "from a")
-		existed, err := b.Delete(t.Context(), "k")
-		require.NoError(t, err)
-		assert.True(t, existed)
-		AssertMissing(t, a, "k")
-	})
+	t.Run("InstancesSeeEachOthersWrites", func(t *testing.T) { runSeeOthersWrites(t, h) })
 
 	t.Run("DeleteAndExists", func(t *testing.T) {
 		c := NewCache[string, int](t, h.store(t), cache.Options[string, int]{})

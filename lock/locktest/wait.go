@@ -172,7 +172,7 @@ func redExtendNotHeld(t *testing.T, h cachetest.Harness) {
 	require.NoError(t, err)
 	assert.False(t, held, "Extend of a lock taken over")
 	require.NoError(t, third.Release(t.Context()))
-	assertUnlocked(t, c, "k")
+	assertUnlocked(t, h, c, "k")
 }
 
 func redCloseWhileWaiting(t *testing.T, h cachetest.Harness) {

@@ -1,0 +1,58 @@
+package rueidis
+
+import (
+	"context"
+
+	rd "github.com/redis/rueidis"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+// This file is the near cache of Options.ClientSideCache: the reads that
+// rueidis may answer from the memory of the client (DoCache), kept
+// coherent by Redis' invalidations (RESP3 tracking).
+
+// cached reports whether reads go through the near cache.
+func (s *Store) cached() bool { return s.opts.ClientSideCache > 0 }
+
+// doCache reads the cacheable command that build makes, as do sends a
+// command: through rueidis' client-side cache, each entry kept at most
+// Options.ClientSideCache.
+func (s *Store) doCache(ctx context.Context, op, key string, build func() rd.Cacheable) (rd.RedisMessage, error) {
+	if s.closed.Load() {
+		return rd.RedisMessage{}, opError(op, key, cache.ErrClosed)
+	}
+	res := retried(ctx, func() rd.RedisResult { return s.client.DoCache(ctx, build(), s.opts.ClientSideCache) }, rd.RedisResult.NonRedisError)
+	return reply(ctx, op, key, res)
+}
+
+// multiGetCached reads keys with one cacheable GET each, in one pipeline
+// (split by node on a Cluster); the hits of the client-side cache need no
+// round trip.
+func (s *Store) multiGetCached(ctx context.Context, op string, keys []string) ([][]byte, error) {
+	if s.closed.Load() {
+		return nil, opError(op, keys[0], cache.ErrClosed)
+	}
+	build := func() []rd.CacheableTTL {
+		cmds := make([]rd.CacheableTTL, len(keys))
+		for i, key := range keys {
+			cmds[i] = rd.CT(s.client.B().Get().Key(key).Cache(), s.opts.ClientSideCache)
+		}
+		return cmds
+	}
+	results := retried(ctx, func() []rd.RedisResult { return s.client.DoMultiCache(ctx, build()...) }, firstNonRedisError)
+	vals := make([][]byte, len(keys))
+	for i, res := range results {
+		msg, err := reply(ctx, op, keys[i], res)
+		if rd.IsRedisNil(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if vals[i], err = hitBytes(&msg); err != nil {
+			return nil, wrap(ctx, op, keys[i], err)
+		}
+	}
+	return vals, nil
+}
