@@ -28,6 +28,9 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 	pattern := escapeGlob(namespace) + ":*"
 	for _, node := range masters {
 		if namespace == "" {
+			if s.cached() {
+				s.own.wroteEverything()
+			}
 			_, err = s.do(ctx, "clear", namespace, node, func() rd.Completed { return node.B().Flushdb().Build() })
 		} else {
 			err = s.clearNode(ctx, node, namespace, pattern)
@@ -95,6 +98,9 @@ func (s *Store) clearNode(ctx context.Context, node rd.Client, namespace, patter
 			return wrap(ctx, op, namespace, fmt.Errorf("scan: %w", err))
 		}
 		if len(entry.Elements) > 0 {
+			for _, key := range entry.Elements {
+				s.writing(key)
+			}
 			if cluster {
 				build := func() rd.Commands {
 					cmds := make(rd.Commands, len(entry.Elements))

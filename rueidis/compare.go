@@ -59,6 +59,7 @@ type version string
 // once, and Redis tells those of every other Store (see Watch).
 func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) (bool, error) {
 	const op = "compare-and-delete"
+	s.writing(key)
 	msg, err := s.exec(ctx, op, compareAndDeleteScript, []string{key}, []string{arg(ctx, token)})
 	if err != nil {
 		return false, err
@@ -100,6 +101,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Versio
 	if !ok {
 		return nil, false, opError(op, key, fmt.Errorf("version %T was not made by this store", ver))
 	}
+	s.writing(key)
 	msg, err := s.exec(ctx, op, compareAndSwapScript,
 		[]string{key}, []string{string(old), arg(ctx, val), strconv.FormatInt(millis(ttl), 10)})
 	if err != nil {

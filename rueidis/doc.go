@@ -67,7 +67,11 @@
 // cacheable read asks Redis to track the key for that connection; a write
 // or delete of the key by any client then sends an invalidation, which
 // drops the entry before the next read. Another client's write is seen
-// within about a round trip (the suites hold it to 20ms). Writes,
+// within about a round trip (the suites hold it to 20ms). The store's own
+// writes are seen at once: the invalidation of a write is not ordered with
+// its reply (it follows the reply, or comes on another of the client's
+// connections), so for a second after it writes a key, the store reads
+// that key from Redis rather than from the near cache. Writes,
 // CompareAndSwap and the GetVersion it starts from, locks and GetTTL always
 // go to Redis. Expiry is honoured: an entry is kept at most the key's PTTL,
 // and at most ClientSideCache.

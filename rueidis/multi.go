@@ -26,7 +26,7 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 	if len(keys) == 0 {
 		return vals, nil
 	}
-	if s.cached() {
+	if s.cached() && !s.own.anyRecent(keys) {
 		return s.multiGetCached(ctx, op, keys)
 	}
 	if s.client.Mode() != rd.ClientModeCluster {
@@ -129,6 +129,9 @@ func msgValue(msg *rd.RedisMessage) ([]byte, error) {
 func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl time.Duration) error {
 	if len(keys) == 0 {
 		return nil
+	}
+	for _, key := range keys {
+		s.writing(key)
 	}
 	build := func() rd.Commands {
 		cmds := make(rd.Commands, len(keys))

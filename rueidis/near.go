@@ -15,6 +15,15 @@ import (
 // cached reports whether reads go through the near cache.
 func (s *Store) cached() bool { return s.opts.ClientSideCache > 0 }
 
+// writing is called before each write of key: with a near cache, the store
+// then reads key from Redis for a while, so that it reads its own write
+// (see ownWrites).
+func (s *Store) writing(key string) {
+	if s.cached() {
+		s.own.wrote(key)
+	}
+}
+
 // doCache reads the cacheable command that build makes, as do sends a
 // command: through rueidis' client-side cache, each entry kept at most
 // Options.ClientSideCache.

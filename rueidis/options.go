@@ -22,7 +22,8 @@ type Options struct {
 	// ClientSideCache > 0 serves Get, MultiGet and Exists from rueidis'
 	// client-side cache (DoCache), each entry kept at most this long, and
 	// coherent through RESP3 server-assisted invalidation: a write or delete
-	// by any client reaches the next read within about a round trip. 0
+	// by any client reaches the next read within about a round trip, and
+	// the store reads its own writes at once. 0
 	// reads from Redis every time. Writes, CompareAndSwap (and GetVersion,
 	// which it starts from), locks and GetTTL always go to Redis. See the
 	// package documentation for what it costs.

@@ -40,6 +40,9 @@ type Store struct {
 	// deletes at once, and by Redis' invalidations of tracked keys.
 	waiters  leasewait.Table
 	tracking *tracking
+	// own are the keys written lately, which a near cache does not answer
+	// for (see ownWrites).
+	own ownWrites
 }
 
 // New returns a Store that runs its commands on client. The Store does not
@@ -78,7 +81,7 @@ func (s *Store) get(ctx context.Context, key string, cached bool) ([]byte, bool,
 	const op = "get"
 	var msg rd.RedisMessage
 	var err error
-	if cached {
+	if cached && !s.own.recent(key) {
 		msg, err = s.doCache(ctx, op, key, func() rd.Cacheable { return s.client.B().Get().Key(key).Cache() })
 	} else {
 		msg, err = s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Get().Key(key).Build() })
@@ -99,6 +102,7 @@ func (s *Store) get(ctx context.Context, key string, cached bool) ([]byte, bool,
 // Set writes val under key: SET, with PX when ttl > 0. A write with ttl 0
 // removes any earlier expiry.
 func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
+	s.writing(key)
 	_, err := s.do(ctx, "set", key, s.client, func() rd.Completed { return s.setCmd(ctx, key, val, ttl) })
 	return err
 }
@@ -106,6 +110,7 @@ func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Durati
 // Add writes val only if key is absent (SET NX, with PX when ttl > 0) and
 // reports whether it did.
 func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	s.writing(key)
 	_, err := s.do(ctx, "add", key, s.client, func() rd.Completed {
 		nx := s.client.B().Set().Key(key).Value(arg(ctx, val)).Nx()
 		if ms := millis(ttl); ms > 0 {
@@ -124,6 +129,7 @@ func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Durati
 
 // Delete removes key (UNLINK) and reports whether it existed.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
+	s.writing(key)
 	msg, err := s.do(ctx, "delete", key, s.client, func() rd.Completed { return s.client.B().Unlink().Key(key).Build() })
 	if err != nil {
 		return false, err
@@ -156,6 +162,7 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 // cache.ErrNotInteger, and the value is left unchanged.
 func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, error) {
 	const op = "increment"
+	s.writing(key)
 	msg, err := s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Incrby().Key(key).Increment(delta).Build() })
 	if isNotInteger(err) {
 		return 0, fmt.Errorf("%w: %w", cache.ErrNotInteger, err)
@@ -171,6 +178,7 @@ func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, 
 // its expiry, and reports whether the key existed.
 func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	const op = "expire"
+	s.writing(key)
 	var msg rd.RedisMessage
 	var err error
 	if ms := millis(ttl); ms > 0 {
