@@ -44,10 +44,13 @@
 // starts with "ck~", or one shaped like a namespaced key, "name:" and 16
 // hex digits and ":", is hashed.)
 //
-// Costs in round trips: Get and Set of a key without a namespace, one.
+// Costs in round trips: Get and Set of a key of the Store of New, one.
 // Reads of a namespaced key (Get, Exists, MultiGet) fetch the generation
 // and the key at the generation last seen together, one round trip unless
-// the generation changed. Writes of a namespaced key read the generation
+// the generation changed; with Options.GenerationTTL, a read within that
+// time of the last check of the generation is a get of the key alone, at
+// the price of seeing another instance's Clear up to that late. Writes of
+// a namespaced key read the generation
 // first (creating it if missing) in the same call, two round trips: a
 // generation is never taken from an earlier call, so that no write lands
 // in a namespace cleared before it began.

@@ -24,6 +24,7 @@ func multiLabel(keys []string) string {
 // nsKeys are the keys of one namespace in a MultiGet.
 type nsKeys struct {
 	seen  string // generation last seen; "" if none
+	fresh bool   // seen within Options.GenerationTTL: trusted without reading it
 	index []int  // positions of the namespace's keys in the input
 	rest  []string
 }
@@ -61,9 +62,11 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 				spaces = make(map[string]*nsKeys)
 			}
 			nk = &nsKeys{}
-			nk.seen, _ = s.cachedGen(ns)
+			nk.seen, _, nk.fresh = s.cachedGen(ns)
 			spaces[ns] = nk
-			request = append(request, s.genKeyOf(ns))
+			if !nk.fresh {
+				request = append(request, s.genKeyOf(ns))
+			}
 		}
 		nk.index = append(nk.index, i)
 		nk.rest = append(nk.rest, rest)
@@ -78,6 +81,9 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 	}
 	var again []string
 	for ns, nk := range spaces {
+		if nk.fresh {
+			continue // its keys were fetched at the generation trusted
+		}
 		gi := items[s.genKeyOf(ns)]
 		if gi == nil {
 			s.gens.Delete(ns)
@@ -91,9 +97,10 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 			return nil, opError(op, label, fmt.Errorf("namespace %s: %w", quoteKey(ns), err))
 		}
 		if gen == nk.seen {
+			s.rememberGen(ns, gen)
 			continue
 		}
-		s.gens.Store(ns, gen)
+		s.rememberGen(ns, gen)
 		for j, i := range nk.index {
 			mkeys[i] = namespacedKey(ns, gen, nk.rest[j])
 			again = append(again, mkeys[i])

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
+	"time"
 
 	gm "github.com/bradfitz/gomemcache/memcache"
 )
@@ -42,13 +44,38 @@ func (s *Store) genKeyOf(ns string) string {
 	return k
 }
 
-// cachedGen returns the generation of ns last seen by this store.
-func (s *Store) cachedGen(ns string) (string, bool) {
+// seenGen is a generation this store read, and when it last checked it
+// (UnixNano), updated in place so that a read that finds it unchanged
+// allocates nothing.
+type seenGen struct {
+	gen string
+	at  atomic.Int64
+}
+
+// cachedGen returns the generation of ns last seen by this store, and
+// whether it was read within Options.GenerationTTL, so that a read may
+// trust it without reading it again.
+func (s *Store) cachedGen(ns string) (gen string, ok, fresh bool) {
 	g, ok := s.gens.Load(ns)
 	if !ok {
-		return "", false
+		return "", false, false
 	}
-	return g.(string), true
+	seen := g.(*seenGen)
+	return seen.gen, true, s.genTTL > 0 && time.Now().UnixNano()-seen.at.Load() < int64(s.genTTL)
+}
+
+// rememberGen records gen as the generation of ns, read now.
+func (s *Store) rememberGen(ns, gen string) {
+	now := time.Now().UnixNano()
+	if g, ok := s.gens.Load(ns); ok {
+		if seen := g.(*seenGen); seen.gen == gen {
+			seen.at.Store(now)
+			return
+		}
+	}
+	seen := &seenGen{gen: gen}
+	seen.at.Store(now)
+	s.gens.Store(ns, seen)
 }
 
 // currentGen reads the generation of namespace ns from memcached. If ns has
@@ -66,7 +93,7 @@ func (s *Store) currentGen(ctx context.Context, op, key, ns string, create bool)
 			if err != nil {
 				return "", false, opError(op, key, fmt.Errorf("namespace %s: %w", quoteKey(ns), err))
 			}
-			s.gens.Store(ns, gen)
+			s.rememberGen(ns, gen)
 			return gen, true, nil
 		case !isMiss(err):
 			return "", false, opError(op, key, fmt.Errorf("read generation of namespace %s: %w", quoteKey(ns), err))
@@ -78,7 +105,7 @@ func (s *Store) currentGen(ctx context.Context, op, key, ns string, create bool)
 		err = after(ctx, s.client.Add(&gm.Item{Key: gk, Value: []byte(gen)}))
 		switch {
 		case err == nil:
-			s.gens.Store(ns, gen)
+			s.rememberGen(ns, gen)
 			return gen, true, nil
 		case !isNotStored(err):
 			return "", false, opError(op, key, fmt.Errorf("create generation of namespace %s: %w", quoteKey(ns), err))
@@ -132,7 +159,12 @@ func (s *Store) lookup(ctx context.Context, op, key string) (mkey string, it *gm
 		it, err = s.client.Get(mkey)
 		return s.found(ctx, op, key, mkey, it, err)
 	}
-	seen, ok := s.cachedGen(ns)
+	seen, ok, fresh := s.cachedGen(ns)
+	if fresh {
+		mkey = namespacedKey(ns, seen, rest)
+		it, err = s.client.Get(mkey)
+		return s.found(ctx, op, key, mkey, it, err)
+	}
 	if !ok {
 		gen, ok, err := s.currentGen(ctx, op, key, ns, false)
 		if err != nil || !ok {
@@ -157,9 +189,10 @@ func (s *Store) lookup(ctx context.Context, op, key string) (mkey string, it *gm
 		return "", nil, opError(op, key, fmt.Errorf("namespace %s: %w", quoteKey(ns), err))
 	}
 	if gen == seen {
+		s.rememberGen(ns, gen)
 		return mkey, items[mkey], nil
 	}
-	s.gens.Store(ns, gen)
+	s.rememberGen(ns, gen)
 	mkey = namespacedKey(ns, gen, rest)
 	it, err = s.client.Get(mkey)
 	return s.found(ctx, op, key, mkey, it, err)

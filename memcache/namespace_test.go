@@ -2,6 +2,7 @@ package memcache
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -55,7 +56,7 @@ func TestEvictedGenerationNeverBringsOldEntriesBack(t *testing.T) {
 	ctx := t.Context()
 	ns := uniq(t, "ns")
 	require.NoError(t, in(s, ns).Set(ctx, ns+":k", []byte("old"), 0))
-	oldGen, ok := s.cachedGen(ns)
+	oldGen, ok, _ := s.cachedGen(ns)
 	require.True(t, ok)
 
 	// Evict the generation entry behind the store's back.
@@ -66,7 +67,7 @@ func TestEvictedGenerationNeverBringsOldEntriesBack(t *testing.T) {
 	// A new write creates a new, random generation; the old entry stays
 	// in memcached but unreachable.
 	require.NoError(t, in(s, ns).Set(ctx, ns+":other", []byte("x"), 0))
-	newGen, ok := s.cachedGen(ns)
+	newGen, ok, _ := s.cachedGen(ns)
 	require.True(t, ok)
 	assert.NotEqual(t, oldGen, newGen)
 	old, there := rawValue(t, namespacedKey(ns, oldGen, "k"))
@@ -137,4 +138,25 @@ func TestCorruptGenerationIsAnErrorUntilCleared(t *testing.T) {
 	val, found := mustGet(t, in(s, ns), ns+":k")
 	assert.True(t, found)
 	assert.Equal(t, "v", val)
+}
+
+func TestGenerationTTLTrustsTheGenerationForReads(t *testing.T) {
+	ctx := t.Context()
+	ns := uniq(t, "ns")
+	a := in(newStore(t, Options{GenerationTTL: time.Second}), ns)
+	b := in(newStore(t, Options{}), ns)
+	require.NoError(t, a.Set(ctx, ns+":k", []byte("old"), 0)) // a reads and trusts the generation
+	require.NoError(t, b.Clear(ctx, ns))
+	val, found := mustGet(t, a, ns+":k")
+	assert.True(t, found, "within GenerationTTL a read trusts the generation it last read")
+	assert.Equal(t, "old", val)
+	require.Eventually(t, func() bool {
+		_, found := mustGet(t, a, ns+":k")
+		return !found
+	}, 5*time.Second, 20*time.Millisecond, "after GenerationTTL the read checks the generation again")
+	// Its own Clear is seen at once.
+	require.NoError(t, a.Set(ctx, ns+":k", []byte("v"), 0))
+	require.NoError(t, a.Clear(ctx, ns))
+	_, found = mustGet(t, a, ns+":k")
+	assert.False(t, found)
 }

@@ -3,6 +3,7 @@ package memcache
 import (
 	"context"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,20 +16,25 @@ import (
 )
 
 // countingConn counts the writes of a connection: gomemcache flushes each
-// command in one write, so writes are round trips.
+// command in one write, so writes are round trips. It keeps the last.
 type countingConn struct {
 	net.Conn
 	writes *atomic.Int64
+	last   *atomic.Value // string
 }
 
 func (c countingConn) Write(p []byte) (int, error) {
 	c.writes.Add(1)
+	c.last.Store(string(p))
 	return c.Conn.Write(p)
 }
 
+// lastCommands is the last write of every countingConn of the test.
+var lastCommands atomic.Value
+
 // countingStore returns a store whose round trips to memcached are counted
 // in the returned counter.
-func countingStore(t *testing.T) (*Store, *atomic.Int64) {
+func countingStore(t *testing.T, opts Options) (*Store, *atomic.Int64) {
 	var writes atomic.Int64
 	client := gm.New(testserver.Memcached(t))
 	client.Timeout = 2 * time.Second
@@ -37,9 +43,9 @@ func countingStore(t *testing.T) (*Store, *atomic.Int64) {
 		if err != nil {
 			return nil, err
 		}
-		return countingConn{Conn: conn, writes: &writes}, nil
+		return countingConn{Conn: conn, writes: &writes, last: &lastCommands}, nil
 	}
-	s := New(client, Options{})
+	s := New(client, opts)
 	t.Cleanup(func() {
 		_ = s.Close()
 		_ = client.Close()
@@ -48,7 +54,7 @@ func countingStore(t *testing.T) (*Store, *atomic.Int64) {
 }
 
 func TestRoundTripsOfCommonOperations(t *testing.T) {
-	s, writes := countingStore(t)
+	s, writes := countingStore(t, Options{})
 	ctx := t.Context()
 	plain, ns := uniq(t, "plain"), uniq(t, "ns")
 	namespaced, inNS := ns+":k", in(s, ns)
@@ -72,4 +78,18 @@ func TestRoundTripsOfCommonOperations(t *testing.T) {
 		require.NoError(t, c.do(), c.name)
 		assert.Equal(t, c.want, writes.Load()-before, c.name)
 	}
+}
+
+func TestGenerationTTLMakesANamespacedGetOneKey(t *testing.T) {
+	s, writes := countingStore(t, Options{GenerationTTL: time.Minute})
+	ctx := t.Context()
+	ns := uniq(t, "ns")
+	inNS := in(s, ns)
+	require.NoError(t, inNS.Set(ctx, ns+":k", []byte("v"), 0)) // reads and trusts the generation
+	before := writes.Load()
+	_, _, err := inNS.Get(ctx, ns+":k")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), writes.Load()-before, "one round trip")
+	cmd := lastCommands.Load().(string)
+	assert.Len(t, strings.Fields(cmd), 2, "a get of one key, not of the key and its generation: %q", cmd)
 }

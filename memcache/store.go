@@ -30,6 +30,15 @@ type Options struct {
 	// 1 writes one key after the other. Keep the client's MaxIdleConns at
 	// least this high, or connections are opened and closed on every call.
 	MultiSetConcurrency int
+	// GenerationTTL is how long a read trusts the generation of a namespace
+	// (see Namespaces in the package documentation) that this store last
+	// read, without reading it again: reads within that time of the last
+	// check are one plain get of the key, and see a Clear of the namespace
+	// by another store instance up to that late. 0 (the default) checks it
+	// on every read, in the same round trip as the key (a get of two keys);
+	// this store's own Clear is seen at once either way, and writes always
+	// read the generation.
+	GenerationTTL time.Duration
 	// MaxItemSize is memcached's item size limit (its -I option), in bytes.
 	// A write whose key and value would not fit in an item of that size
 	// (with 96 bytes for memcached's own item header) fails with an error
@@ -79,6 +88,7 @@ type state struct {
 	pollInterval        time.Duration
 	multiSetConcurrency int
 	maxItemSize         int
+	genTTL              time.Duration
 
 	closed atomic.Bool
 	// gens holds the generation last seen of each namespace (string to
@@ -105,6 +115,7 @@ func New(client *gm.Client, opts Options) *Store {
 		pollInterval:        opts.PollInterval,
 		multiSetConcurrency: opts.MultiSetConcurrency,
 		maxItemSize:         opts.MaxItemSize,
+		genTTL:              opts.GenerationTTL,
 	}}
 	if s.maxItemSize <= 0 {
 		s.maxItemSize = DefaultMaxItemSize
@@ -274,7 +285,7 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 		if err != nil {
 			return struct{}{}, opError(op, namespace, err)
 		}
-		s.gens.Store(namespace, gen)
+		s.rememberGen(namespace, gen)
 		s.waiters.WakeAll()
 		return struct{}{}, nil
 	})
