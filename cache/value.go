@@ -193,13 +193,25 @@ func decode[V any](ser Serializer[V], key string, b []byte) (v V, err error) {
 
 // fromValue turns a Go value held by a ValueStore into a V. Values written
 // by a Cache of V come back as they are; integers written by Increment (an
-// int64 for a key it created) are converted to an integer V; anything else
-// is a *DecodeError, never a wrong value.
+// int64 for a key it created) are converted to an integer V; bytes and
+// strings are read as a string or []byte V, as on a byte store (a copy,
+// for those written through the byte methods or by a cache of the other
+// type); anything else is a *DecodeError, never a wrong value.
 func fromValue[V any](key string, x any) (V, error) {
 	if v, ok := x.(V); ok {
 		return v, nil
 	}
 	var zero V
+	switch any(zero).(type) {
+	case string:
+		if b, ok := x.([]byte); ok {
+			return any(string(b)).(V), nil
+		}
+	case []byte:
+		if s, ok := x.(string); ok {
+			return any([]byte(s)).(V), nil
+		}
+	}
 	if x == nil {
 		// A nil interface value stored by a cache whose V is an interface.
 		if t := reflect.TypeFor[V](); t.Kind() == reflect.Interface {

@@ -1,6 +1,7 @@
 package cachetest
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"sync"
@@ -27,7 +28,75 @@ var (
 	}
 )
 
+// opaque is a serializer of its own that does not say whether it reads
+// decimal text (no cache.DecimalReader), as most users' serializers.
+type opaque[V any] struct{ codec.JSON[V] }
+
+func (opaque[V]) ReadsDecimal() {} // not DecimalReader's method: a decoy
+
+// noDecimal is a serializer that says it does not read decimal text.
+type noDecimal[V any] struct{ codec.JSON[V] }
+
+func (noDecimal[V]) ReadsDecimal() bool { return false }
+
 func runIncrement(t *testing.T, h Harness) {
+	t.Run("RefusedWhereGetCouldNotReadTheNumber", func(t *testing.T) {
+		s := h.store(t)
+		ctx := t.Context()
+		for name, c := range map[string]*cache.Cache[string, int64]{
+			"opaque":    NewCache[string, int64](t, s, cache.Options[string, int64]{Namespace: "o", Serializer: opaque[int64]{}}),
+			"noDecimal": NewCache[string, int64](t, s, cache.Options[string, int64]{Namespace: "n", Serializer: noDecimal[int64]{}}),
+		} {
+			_, err := c.Increment(ctx, "fresh", 1)
+			assert.ErrorIs(t, err, errors.ErrUnsupported, name)
+			assert.Contains(t, err.Error(), c.Key("fresh"), "the error names the key (%s)", name)
+			AssertMissing(t, c, "fresh")
+			require.NoError(t, c.Set(ctx, "set", 7), name)
+			_, err = c.Increment(ctx, "set", 1)
+			assert.ErrorIs(t, err, errors.ErrUnsupported, name)
+			AssertValue(t, c, "set", int64(7))
+		}
+	})
+
+	t.Run("GetOfTheNewNumberIsRightOrErrDecode", func(t *testing.T) {
+		s := h.store(t)
+		ctx := t.Context()
+		check := func(name string, incr func() error, get func() (any, bool, error), want any) {
+			t.Helper()
+			require.NoError(t, incr(), name)
+			got, found, err := get()
+			if want == nil {
+				assert.ErrorIs(t, err, cache.ErrDecode, "%s: read %v, %v", name, got, found)
+				return
+			}
+			if assert.NoError(t, err, name) && assert.True(t, found, name) {
+				assert.Equal(t, want, got, name)
+			}
+		}
+		for _, delta := range []int64{5, -12} {
+			text := strconv.FormatInt(delta, 10)
+			ns := "d" + text
+			i64 := NewCache[string, int64](t, s, cache.Options[string, int64]{Namespace: ns, Serializer: codec.JSON[int64]{}})
+			f64 := NewCache[string, float64](t, s, cache.Options[string, float64]{Namespace: ns, Serializer: codec.JSON[float64]{}})
+			str := NewCache[string, string](t, s, cache.Options[string, string]{Namespace: ns, Serializer: codec.JSON[string]{}})
+			pt := NewCache[string, point](t, s, cache.Options[string, point]{Namespace: ns, Serializer: codec.JSON[point]{}})
+			rawS := NewCache[string, string](t, s, cache.Options[string, string]{Namespace: ns, Serializer: RawString{}})
+			rawB := NewCache[string, []byte](t, s, cache.Options[string, []byte]{Namespace: ns, Serializer: RawBytes{}})
+			check("json int64 "+text, func() error { _, err := i64.Increment(ctx, "i", delta); return err },
+				func() (any, bool, error) { return i64.Get(ctx, "i") }, delta)
+			check("json float64 "+text, func() error { _, err := f64.Increment(ctx, "f", delta); return err },
+				func() (any, bool, error) { return f64.Get(ctx, "f") }, float64(delta))
+			check("json string "+text, func() error { _, err := str.Increment(ctx, "s", delta); return err },
+				func() (any, bool, error) { return str.Get(ctx, "s") }, nil)
+			check("json struct "+text, func() error { _, err := pt.Increment(ctx, "p", delta); return err },
+				func() (any, bool, error) { return pt.Get(ctx, "p") }, nil)
+			check("raw string "+text, func() error { _, err := rawS.Increment(ctx, "rs", delta); return err },
+				func() (any, bool, error) { return rawS.Get(ctx, "rs") }, text)
+			check("raw bytes "+text, func() error { _, err := rawB.Increment(ctx, "rb", delta); return err },
+				func() (any, bool, error) { return rawB.Get(ctx, "rb") }, []byte(text))
+		}
+	})
+
 	t.Run("MissingKeyBecomesDelta", func(t *testing.T) {
 		c := NewCache[string, int64](t, h.store(t), cache.Options[string, int64]{})
 		n, err := c.Increment(t.Context(), "n", 5)
