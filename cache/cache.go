@@ -27,7 +27,9 @@ type Cache[K comparable, V any] struct {
 }
 
 // New returns a cache of values V under keys K kept in store. It fails with
-// ErrInvalidKey for a namespace containing ':' and ErrInvalidTTL for a
+// ErrInvalidKey for a namespace containing ':', or for a key type that the
+// default KeyFunc cannot map (one holding a pointer, a channel or an
+// interface) when Options.KeyFunc is nil, and with ErrInvalidTTL for a
 // negative default TTL.
 //
 // New looks once at what store can do (see the optional interfaces of
@@ -54,7 +56,10 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 		c.hooks = append([]Hook(nil), opts.Hooks...)
 	}
 	if c.keyFunc == nil {
-		c.keyFunc = defaultKeyFunc[K]()
+		var err error
+		if c.keyFunc, err = defaultKeyFunc[K](); err != nil {
+			return nil, err
+		}
 	}
 	keys := store
 	if c.ns != "" {

@@ -34,8 +34,15 @@ type Options[K comparable, V any] struct {
 	// and bounds Clear. "" for none. It may not contain ':', the separator,
 	// so that every store can tell where a namespace ends.
 	Namespace string
-	// KeyFunc turns a key into its string form. nil: strings as they are,
-	// integers in decimal, fmt.Stringer's String, anything else fmt.Sprint.
+	// KeyFunc turns a key into its string form, which must be distinct
+	// for distinct keys. nil: strings as they are, numbers in decimal,
+	// bools as true and false, a fmt.Stringer's String (which had better
+	// be distinct for distinct keys), and structs and arrays as their
+	// fields between braces or brackets, with strings quoted so that no
+	// two keys meet: {1 2}, {"a b" "c"}, [3 4]. Key types holding a
+	// pointer, a channel or an interface have no stable form (a pointer's
+	// address means nothing in another process, or once reused): New
+	// refuses them with ErrInvalidKey unless KeyFunc is set.
 	KeyFunc func(K) string
 	// TTL is the default expiry of writes; 0 means never expire. TTL(d) on a
 	// single write overrides it.
