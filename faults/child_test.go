@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -26,8 +27,27 @@ const (
 // child is a test binary started again as a child process.
 type child struct {
 	cmd    *exec.Cmd
-	out    strings.Builder // its stderr, and its stdout once read
+	out    output // its stderr, and its stdout as it is read
 	stdout io.ReadCloser
+}
+
+// output collects what a child writes, from the goroutine of exec that
+// copies its stderr and from the reader of its stdout.
+type output struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
 }
 
 // childSpec says what a child works on.
@@ -69,6 +89,7 @@ func (ch *child) lines() <-chan string {
 		defer close(out)
 		sc := bufio.NewScanner(ch.stdout)
 		for sc.Scan() {
+			_, _ = ch.out.Write([]byte(sc.Text() + "\n"))
 			out <- sc.Text()
 		}
 	}()
@@ -81,7 +102,6 @@ func (ch *child) report(t *testing.T, prefix, format string, args ...any) {
 	t.Helper()
 	found := false
 	for line := range ch.lines() {
-		ch.out.WriteString(line + "\n")
 		if strings.HasPrefix(line, prefix+" ") {
 			if _, err := fmt.Sscanf(line, format, args...); err == nil {
 				found = true

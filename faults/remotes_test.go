@@ -33,6 +33,9 @@ type remote struct {
 	open func(tb testing.TB, addrs []string, via map[string]string) (s cache.Store, close func())
 }
 
+// clientAttempts bounds the attempts to make a Redis client.
+const clientAttempts = 20
+
 var remotes = []remote{
 	{name: "redis", own: testserver.StartRedis, open: openRedis,
 		shared: func(tb testing.TB) []string { return []string{testserver.Redis(tb)} }},
@@ -61,9 +64,19 @@ func openRedis(tb testing.TB, addrs []string, via map[string]string) (cache.Stor
 			return d.DialContext(ctx, "tcp", dst)
 		}
 	}
-	client, err := rd.NewClient(opt)
+	// A client's first connection may meet the faults of a proxy (a
+	// reset handshake): that is no failure of the store, so try again.
+	var (
+		client rd.Client
+		err    error
+	)
+	for range clientAttempts {
+		if client, err = rd.NewClient(opt); err == nil {
+			break
+		}
+	}
 	if err != nil {
-		tb.Fatalf("redis client on %v: %v", addrs, err)
+		tb.Fatalf("redis client on %v (%d attempts): %v", addrs, clientAttempts, err)
 	}
 	s := ckredis.New(client, ckredis.Options{})
 	return s, func() {
