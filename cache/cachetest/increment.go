@@ -136,8 +136,16 @@ func runIncrement(t *testing.T, h Harness) {
 			require.NoError(t, err, name)
 			AssertValue(t, c, "fresh", int64(-3))
 		}
+		// With no serializer, strings and bytes read the number's text,
+		// on the memory store (which holds an int64) as on byte stores.
+		texts := NewCache[string, string](t, s, cache.Options[string, string]{Namespace: "txt"})
+		_, err := texts.Increment(ctx, "n", -8)
+		require.NoError(t, err)
+		AssertValue(t, texts, "n", "-8")
+		blobs := NewCache[string, []byte](t, s, cache.Options[string, []byte]{Namespace: "txt"})
+		AssertValue(t, blobs, "n", []byte("-8"))
 		ints := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: "int"})
-		_, err := ints.Increment(ctx, "n", 7)
+		_, err = ints.Increment(ctx, "n", 7)
 		require.NoError(t, err)
 		AssertValue(t, ints, "n", 7)
 	})
