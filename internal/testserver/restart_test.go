@@ -88,7 +88,7 @@ func sendCommand(t *testing.T, kind, addr, line string) string {
 func TestProxyResetsConnectionsAtItsRate(t *testing.T) {
 	addr := Memcached(t)
 	var resets atomic.Int64
-	always, _ := ProxyWith(t, addr, ProxyOptions{ResetRate: 1, OnReset: func() { resets.Add(1) }})
+	always, killAlways := ProxyWith(t, addr, ProxyOptions{ResetRate: 1, OnReset: func() { resets.Add(1) }})
 	conn, err := net.DialTimeout("tcp", always, time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -102,19 +102,21 @@ func TestProxyResetsConnectionsAtItsRate(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("read through a proxy that resets everything: %v, want ECONNRESET", err)
 	}
+	killAlways() // waits for the proxy's goroutines, OnReset's calls included
 	if resets.Load() != 1 {
 		t.Errorf("OnReset called %d times, want 1", resets.Load())
 	}
 
 	// At 30%, some of 100 connections answer and some are reset.
 	resets.Store(0)
-	some, _ := ProxyWith(t, addr, ProxyOptions{ResetRate: 0.3, OnReset: func() { resets.Add(1) }})
+	some, killSome := ProxyWith(t, addr, ProxyOptions{ResetRate: 0.3, OnReset: func() { resets.Add(1) }})
 	answered := 0
 	for range 100 {
 		if _, err := memcachedCommand(some, "version"); err == nil {
 			answered++
 		}
 	}
+	killSome()
 	if answered == 0 || answered == 100 || resets.Load() == 0 {
 		t.Errorf("at a reset rate of 0.3: %d of 100 answered, %d resets", answered, resets.Load())
 	}
