@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/cachekit/cachekit/internal/codec"
 )
 
 // Cache is a typed cache of values V under keys K, kept in a Store. It is
@@ -22,17 +20,25 @@ type Cache[K comparable, V any] struct {
 	prefix  string // ns + ":", or "" with no namespace
 	ttl     time.Duration
 	hooks   []Hook
+	// noIncrement is why Increment is refused: the serializer could not
+	// read back the decimal text it writes (see DecimalReader); nil if it
+	// can.
+	noIncrement error
 }
 
 // New returns a cache of values V under keys K kept in store. It fails with
-// ErrInvalidKey for a namespace containing ':' and ErrInvalidTTL for a
+// ErrInvalidKey for a namespace containing ':', or for a key type that the
+// default KeyFunc cannot map (one holding a pointer, a channel or an
+// interface) when Options.KeyFunc is nil, and with ErrInvalidTTL for a
 // negative default TTL.
 //
 // New looks once at what store can do (see the optional interfaces of
 // Store): with a Namespace, a Namespacer store runs this cache's operations
 // on the store its Namespace method returns; with no Serializer, a
-// ValueStore holds the values as they are, and any other store gets them
-// as JSON.
+// ValueStore holds the values as they are, and any other store gets a
+// []byte or a string V as its bytes, unchanged, and every other V as JSON.
+// It also learns whether the serializer reads back the numbers Increment
+// writes (see DecimalReader).
 func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], error) {
 	if store == nil {
 		return nil, errors.New("cache: nil store")
@@ -50,7 +56,10 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 		c.hooks = append([]Hook(nil), opts.Hooks...)
 	}
 	if c.keyFunc == nil {
-		c.keyFunc = defaultKeyFunc[K]()
+		var err error
+		if c.keyFunc, err = defaultKeyFunc[K](); err != nil {
+			return nil, err
+		}
 	}
 	keys := store
 	if c.ns != "" {
@@ -64,10 +73,14 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 	switch {
 	case opts.Serializer != nil:
 		c.vals = encoded[V]{&c.b, opts.Serializer}
+		if !readsDecimal(opts.Serializer) {
+			c.noIncrement = fmt.Errorf("%w: the serializer %T cannot read back the decimal text Increment writes (it is no cache.DecimalReader)",
+				errors.ErrUnsupported, opts.Serializer)
+		}
 	case isValueStore:
 		c.vals = held[V]{vs}
 	default:
-		c.vals = encoded[V]{&c.b, codec.JSON[V]{}}
+		c.vals = encoded[V]{&c.b, defaultSerializer[V]()}
 	}
 	return c, nil
 }
@@ -110,12 +123,23 @@ func (c *Cache[K, V]) Exists(ctx context.Context, key K) (bool, error) {
 // that cannot increment in place (not an Incrementer) gives an error
 // matching errors.ErrUnsupported.
 //
-// Integers written by a serializer that writes them as decimal text (JSON)
-// or held as they are (memory with no serializer) can be read back with Get
-// after Increment.
+// Get reads the new number back: as the integer itself with no serializer
+// on the memory store, and through a serializer that is a DecimalReader
+// (JSON, String, Bytes) as that number or its text, or an error matching
+// ErrDecode for a V that holds neither. A cache whose serializer is not one
+// (Msgpack, Gob, one of your own) would read a wrong number: its Increment
+// fails with an error matching errors.ErrUnsupported and changes nothing.
 func (c *Cache[K, V]) Increment(ctx context.Context, key K, delta int64) (int64, error) {
 	k, start := c.Key(key), begin(c.hooks)
-	n, err := c.b.increment(ctx, k, delta)
+	var (
+		n   int64
+		err error
+	)
+	if c.noIncrement != nil {
+		err = fmt.Errorf("cache: increment %q: %w", k, c.noIncrement)
+	} else {
+		n, err = c.b.increment(ctx, k, delta)
+	}
 	end(ctx, c.hooks, start, Event{Op: OpIncrement, Key: k, Err: err})
 	return n, err
 }

@@ -28,8 +28,12 @@
 //
 // The backend key of key is Namespace + ":" + KeyFunc(key), or
 // KeyFunc(key) without a namespace; Cache.Key returns it. The default
-// KeyFunc keeps strings as they are, writes integers in decimal, and uses
-// String for a fmt.Stringer. Clear removes the keys of the cache's
+// KeyFunc keeps strings as they are, writes integers in decimal, uses
+// String for a fmt.Stringer, and writes structs and arrays with their
+// strings quoted, so that distinct keys never share a backend key
+// ({"a b" "c"} and {"a" "b c"}); New refuses key types that hold a
+// pointer, a channel or an interface unless Options.KeyFunc is set.
+// Clear removes the keys of the cache's
 // namespace only, and everything when the namespace is empty.
 //
 // # Values
@@ -37,8 +41,10 @@
 // A Serializer turns values into bytes (package serializer has JSON,
 // msgpack, gob, strings and bytes). With no serializer, a store that can
 // hold Go values (a ValueStore: the memory store) keeps them as they are,
-// with no encoding or copy: a Get hit then allocates nothing. Other stores
-// use JSON. Bytes that a serializer cannot decode are an error matching
+// with no encoding or copy: a Get hit then allocates nothing, and the
+// value read is the very value written (change it and you change the
+// cache; see Options.Serializer). Other stores keep a []byte or string as
+// its bytes and anything else as JSON. Bytes that a serializer cannot decode are an error matching
 // ErrDecode that names the key, never a zero or wrong value.
 //
 // # Expiry

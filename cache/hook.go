@@ -75,7 +75,8 @@ type Event struct {
 	Duration time.Duration // how long it took
 	Err      error         // its error, if any
 	// Hits and Misses count the keys a read found and did not find: Get
-	// and Exists count one of them, MultiGet one per key. Both are 0 for
+	// and Exists count one of them, MultiGet one per distinct key (a key
+	// asked for twice is one hit or one miss). Both are 0 for
 	// writes and lock operations. An Add refused with ErrExists is an
 	// error, not a read.
 	Hits, Misses int

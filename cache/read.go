@@ -17,7 +17,8 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K) (V, bool, error) {
 
 // MultiGet returns the values of the keys that were found; misses are
 // absent from the map. An undecodable value fails the whole call with an
-// error matching ErrDecode.
+// error matching ErrDecode. Hooks count one hit or miss per distinct key:
+// MultiGet(1, 1, 2) with only 1 present is one hit and one miss.
 func (c *Cache[K, V]) MultiGet(ctx context.Context, keys ...K) (map[K]V, error) {
 	ks := make([]string, len(keys))
 	for i, key := range keys {
@@ -25,12 +26,28 @@ func (c *Cache[K, V]) MultiGet(ctx context.Context, keys ...K) (map[K]V, error) 
 	}
 	start := begin(c.hooks)
 	m, err := c.multiGet(ctx, keys, ks)
-	e := Event{Op: OpMultiGet, Keys: ks, Err: err}
-	if err == nil {
-		e.Hits, e.Misses = len(m), len(keys)-len(m)
+	if len(c.hooks) != 0 {
+		e := Event{Op: OpMultiGet, Keys: ks, Err: err}
+		if err == nil {
+			e.Hits, e.Misses = len(m), distinctMisses(keys, m)
+		}
+		report(ctx, c.hooks, start, e)
 	}
-	end(ctx, c.hooks, start, e)
 	return m, err
+}
+
+// distinctMisses counts the distinct keys that are not in m, the hits.
+func distinctMisses[K comparable, V any](keys []K, m map[K]V) int {
+	if len(m) == len(keys) {
+		return 0
+	}
+	missed := make(map[K]struct{}, len(keys)-len(m))
+	for _, k := range keys {
+		if _, hit := m[k]; !hit {
+			missed[k] = struct{}{}
+		}
+	}
+	return len(missed)
 }
 
 func (c *Cache[K, V]) multiGet(ctx context.Context, keys []K, ks []string) (map[K]V, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strconv"
 	"time"
 )
 
@@ -193,13 +194,32 @@ func decode[V any](ser Serializer[V], key string, b []byte) (v V, err error) {
 
 // fromValue turns a Go value held by a ValueStore into a V. Values written
 // by a Cache of V come back as they are; integers written by Increment (an
-// int64 for a key it created) are converted to an integer V; anything else
-// is a *DecodeError, never a wrong value.
+// int64 for a key it created) are converted to an integer V; bytes,
+// strings and integers are read as a string or []byte V as a byte store
+// would give them (a copy; an integer as its decimal text, as Increment
+// leaves it on a byte store); anything else is a *DecodeError, never a
+// wrong value.
 func fromValue[V any](key string, x any) (V, error) {
 	if v, ok := x.(V); ok {
 		return v, nil
 	}
 	var zero V
+	switch any(zero).(type) {
+	case string:
+		if b, ok := x.([]byte); ok {
+			return any(string(b)).(V), nil
+		}
+		if n, ok := convertInteger[int64](x); ok {
+			return any(strconv.FormatInt(n, 10)).(V), nil
+		}
+	case []byte:
+		if s, ok := x.(string); ok {
+			return any([]byte(s)).(V), nil
+		}
+		if n, ok := convertInteger[int64](x); ok {
+			return any(strconv.AppendInt(nil, n, 10)).(V), nil
+		}
+	}
 	if x == nil {
 		// A nil interface value stored by a cache whose V is an interface.
 		if t := reflect.TypeFor[V](); t.Kind() == reflect.Interface {

@@ -1,7 +1,6 @@
 package memcache
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -11,23 +10,30 @@ import (
 	gm "github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/internal/decimal"
 )
 
 // Increment adds delta to the decimal integer stored under key and returns
 // the result; a missing key becomes delta, with no expiry. An existing key
 // keeps its expiry.
 //
-// A delta >= 0 uses memcached's incr (one round trip; add when the key is
-// missing). memcached's incr cannot handle negative numbers and its decr
-// stops at 0, so a negative delta, or a value incr refuses (such as "-5"),
-// goes through a read and a cas instead, retried while other writes come
-// in between; the cas keeps the deadline recorded in the entry's flags.
+// It accepts exactly the values Redis' INCRBY accepts (package
+// internal/decimal: an optional '-' and digits, no '+', spaces or leading
+// zeros, within int64), and gives an error matching cache.ErrNotInteger,
+// writing nothing, for the rest and for a result outside int64. memcached's
+// own incr is laxer: it takes " 12", "+5", "007" and "5 x", and rewrites
+// them in place padded with spaces ("13 "). So Increment reads the value
+// first and checks it, then adds (two round trips):
 //
-// A value that is not a decimal int64 (surrounding spaces allowed) gives an
-// error matching cache.ErrNotInteger and is left unchanged, and so does a
-// result outside int64. One difference remains: memcached's incr also
-// accepts a number followed by a space and anything at all ("5 x"), and
-// then replaces the whole value by the number.
+//   - a value >= 0 and a delta >= 0 with memcached's incr, atomic and
+//     keeping the expiry whatever other writers do meanwhile;
+//   - otherwise (a negative delta or value, which incr cannot handle) with
+//     a cas of the new number, retried while other writes come in between;
+//     the cas keeps the deadline recorded in the entry's flags.
+//
+// A value that another client replaces with text incr takes but Redis
+// would not, in the one round trip between the read and the incr, is
+// added to as memcached reads it.
 func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, error) {
 	const op = "increment"
 	return call(ctx, s, op, key, func() (int64, error) { return s.increment(ctx, op, key, delta) })
@@ -39,39 +45,6 @@ func (s *Store) increment(ctx context.Context, op, key string, delta int64) (int
 	if err != nil {
 		return 0, err
 	}
-	if delta < 0 {
-		return s.casAdd(ctx, op, key, mkey, delta)
-	}
-	for range maxAttempts {
-		n, err := s.client.Increment(mkey, uint64(delta))
-		err = after(ctx, err)
-		switch {
-		case err == nil:
-			if n > math.MaxInt64 || n < uint64(delta) {
-				// The value was above int64 or the sum overflowed (or
-				// wrapped past 2^64): take the increment back.
-				return 0, s.undoIncr(ctx, op, key, mkey, uint64(delta))
-			}
-			return int64(n), nil
-		case isMiss(err):
-			added, err := s.addNumber(ctx, op, key, mkey, delta)
-			if err != nil || added {
-				return delta, err
-			}
-			// Someone else created it first: increment theirs.
-		case isClientError(err):
-			// Not a number memcached can increment ("-5", text).
-			return s.casAdd(ctx, op, key, mkey, delta)
-		default:
-			return 0, opError(op, key, err)
-		}
-	}
-	return 0, opError(op, key, ErrContention)
-}
-
-// casAdd adds delta to the value of mkey with a gets/cas loop, adding the
-// key when it is missing.
-func (s *Store) casAdd(ctx context.Context, op, key, mkey string, delta int64) (int64, error) {
 	for range maxAttempts {
 		it, err := s.client.Get(mkey)
 		err = after(ctx, err)
@@ -81,30 +54,69 @@ func (s *Store) casAdd(ctx context.Context, op, key, mkey string, delta int64) (
 			if err != nil || added {
 				return delta, err
 			}
-			continue
+			continue // someone else created it first: add to theirs
 		case err != nil:
 			return 0, opError(op, key, err)
 		}
-		v, err := strconv.ParseInt(string(bytes.TrimSpace(it.Value)), 10, 64)
-		if err != nil {
-			return 0, opError(op, key, cache.ErrNotInteger)
+		v, ok := decimal.Parse(it.Value)
+		if !ok {
+			return 0, opError(op, key, fmt.Errorf("%w: %q", cache.ErrNotInteger, quoteValue(it.Value)))
 		}
-		n := v + delta
-		if (delta > 0 && n < v) || (delta < 0 && n > v) {
+		n, ok := addInt(v, delta)
+		if !ok {
 			return 0, opError(op, key, fmt.Errorf("%w: %d%+d overflows int64", cache.ErrNotInteger, v, delta))
 		}
-		err = after(ctx, s.client.CompareAndSwap(&gm.Item{
-			Key: mkey, Value: strconv.AppendInt(nil, n, 10),
-			Flags: it.Flags, Expiration: keptExpiry(it.Flags), CasID: it.CasID,
-		}))
-		switch {
-		case err == nil:
-			return n, nil
-		case !isCASFailure(err):
-			return 0, opError(op, key, err)
+		if delta == 0 {
+			return v, nil
+		}
+		var done bool
+		if v >= 0 && delta > 0 {
+			n, done, err = s.incr(ctx, op, key, mkey, delta)
+		} else {
+			done, err = s.casNumber(ctx, op, key, it, n)
+		}
+		if err != nil || done {
+			return n, err
 		}
 	}
 	return 0, opError(op, key, ErrContention)
+}
+
+// incr adds delta > 0 with memcached's incr to mkey, which held a
+// non-negative integer when it was read. done is false when the value was
+// deleted or replaced by one incr refuses meanwhile: read it again.
+func (s *Store) incr(ctx context.Context, op, key, mkey string, delta int64) (n int64, done bool, err error) {
+	u, err := s.client.Increment(mkey, uint64(delta))
+	err = after(ctx, err)
+	switch {
+	case err == nil:
+		if u > math.MaxInt64 || u < uint64(delta) {
+			// Other increments since the read took it above int64 (or
+			// it wrapped past 2^64): take this one back.
+			return 0, true, s.undoIncr(ctx, op, key, mkey, uint64(delta))
+		}
+		return int64(u), true, nil
+	case isMiss(err), isClientError(err):
+		return 0, false, nil
+	}
+	return 0, true, opError(op, key, err)
+}
+
+// casNumber writes the number n over it, the item read, if it has not
+// changed since, keeping its flags and the deadline they record. done is
+// false when it changed: read it again.
+func (s *Store) casNumber(ctx context.Context, op, key string, it *gm.Item, n int64) (done bool, err error) {
+	err = after(ctx, s.client.CompareAndSwap(&gm.Item{
+		Key: it.Key, Value: strconv.AppendInt(nil, n, 10),
+		Flags: it.Flags, Expiration: keptExpiry(it.Flags), CasID: it.CasID,
+	}))
+	switch {
+	case err == nil:
+		return true, nil
+	case isCASFailure(err):
+		return false, nil
+	}
+	return true, opError(op, key, err)
 }
 
 // addNumber creates mkey holding n, with no expiry, and reports whether it
@@ -119,16 +131,15 @@ func (s *Store) addNumber(ctx context.Context, op, key, mkey string, n int64) (b
 // The undo runs even if ctx is done: it repairs what this call broke.
 func (s *Store) undoIncr(ctx context.Context, op, key, mkey string, delta uint64) error {
 	failure := opError(op, key, fmt.Errorf("%w: result out of int64 range", cache.ErrNotInteger))
-	if delta == 0 {
-		return failure
-	}
 	ctx = context.WithoutCancel(ctx)
 	for range maxAttempts {
 		it, err := s.client.Get(mkey)
 		if err != nil {
 			return fmt.Errorf("%w (and undoing the incr failed: %v)", failure, err)
 		}
-		u, err := strconv.ParseUint(string(bytes.TrimSpace(it.Value)), 10, 64)
+		// memcached writes what it adds as it reads it: digits, maybe
+		// padded with spaces.
+		u, err := strconv.ParseUint(strings.TrimRight(string(it.Value), " "), 10, 64)
 		if err != nil {
 			// Someone replaced the value meanwhile: nothing to undo.
 			return failure
@@ -145,6 +156,23 @@ func (s *Store) undoIncr(ctx context.Context, op, key, mkey string, delta uint64
 		}
 	}
 	return fmt.Errorf("%w (and undoing the incr failed: %v)", failure, ErrContention)
+}
+
+// addInt returns a+b and whether it did not overflow.
+func addInt(a, b int64) (int64, bool) {
+	r := a + b
+	return r, (r > a) == (b > 0)
+}
+
+// maxValueInError is how many bytes of a value an error message quotes.
+const maxValueInError = 32
+
+// quoteValue returns the start of a value for an error message.
+func quoteValue(v []byte) string {
+	if len(v) > maxValueInError {
+		return string(v[:maxValueInError]) + "..."
+	}
+	return string(v)
 }
 
 // isClientError reports whether err is a CLIENT_ERROR reply relayed by

@@ -53,13 +53,40 @@ func TestIncrementOfNegativeValueWrittenByAnotherClient(t *testing.T) {
 	assert.EqualValues(t, -3, incr(t, s, key, 2))
 }
 
-func TestIncrementToleratesSpacesMemcachedLeaves(t *testing.T) {
+// TestIncrementRefusesWhatOnlyMemcachedTakes: memcached's incr reads these
+// as numbers and rewrites them padded with spaces; Redis refuses them, and
+// so does the store, leaving them byte for byte.
+func TestIncrementRefusesWhatOnlyMemcachedTakes(t *testing.T) {
+	s := newStore(t, Options{})
+	for i, v := range []string{" 12", "12 ", "+5", "007", "-0", "5 x", "8  ", "12\t"} {
+		key := fmt.Sprintf("%s%d", uniq(t, "k"), i)
+		require.Equal(t, "STORED", raw(t, fmt.Sprintf("set %s 0 0 %d\r\n%s", key, len(v), v)))
+		assert.NotContains(t, raw(t, "incr "+key+" 0"), "ERROR", "memcached's own incr takes %q", v)
+		require.Equal(t, "STORED", raw(t, fmt.Sprintf("set %s 0 0 %d\r\n%s", key, len(v), v)))
+		for _, delta := range []int64{1, 0, -1} {
+			_, err := s.Increment(t.Context(), key, delta)
+			assert.ErrorIs(t, err, cache.ErrNotInteger, "value %q delta %d", v, delta)
+			got, _ := rawValue(t, key)
+			assert.Equal(t, v, got, "value %q changed by delta %d", v, delta)
+		}
+	}
+}
+
+// TestIncrementNeverPadsWithSpaces: memcached's incr writes a shorter
+// number in place, padded with spaces; the store's results are the bare
+// digits, going up and down.
+func TestIncrementNeverPadsWithSpaces(t *testing.T) {
 	s := newStore(t, Options{})
 	key := uniq(t, "k")
-	// memcached's incr rewrites "007" in place as "8  ".
-	require.Equal(t, "STORED", raw(t, "set "+key+" 0 0 3\r\n007"))
-	assert.EqualValues(t, 8, incr(t, s, key, 1))
-	assert.EqualValues(t, 6, incr(t, s, key, -2))
+	require.Equal(t, "STORED", raw(t, "set "+key+" 0 0 3\r\n100"))
+	for _, step := range []struct {
+		delta int64
+		want  string
+	}{{-91, "9"}, {1, "10"}, {-20, "-10"}, {15, "5"}, {995, "1000"}, {-999, "1"}} {
+		incr(t, s, key, step.delta)
+		got, _ := rawValue(t, key)
+		assert.Equal(t, step.want, got, "after %+d", step.delta)
+	}
 }
 
 func TestIncrementOfNonIntegerLeavesValueUnchanged(t *testing.T) {

@@ -70,8 +70,11 @@ func TestRoundTripsOfCommonOperations(t *testing.T) {
 		{"Get of a namespaced key", func() error { _, _, err := inNS.Get(ctx, namespaced); return err }, 1},
 		{"Set of a namespaced key", func() error { return inNS.Set(ctx, namespaced, []byte("w"), 0) }, 2},
 		{"MultiGet of namespaced keys", func() error { _, err := inNS.MultiGet(ctx, []string{namespaced, ns + ":l"}); return err }, 1},
-		{"Increment of a key without namespace", func() error { _, err := s.Increment(ctx, plain+"n", 1); return err }, 2}, // incr misses, add
-		{"Increment again", func() error { _, err := s.Increment(ctx, plain+"n", 1); return err }, 1},
+		{"Increment of a key without namespace", func() error { _, err := s.Increment(ctx, plain+"n", 1); return err }, 2}, // get misses, add
+		// get (Redis' rules are checked before memcached's laxer incr), incr
+		{"Increment again", func() error { _, err := s.Increment(ctx, plain+"n", 1); return err }, 2},
+		{"Increment by a negative delta", func() error { _, err := s.Increment(ctx, plain+"n", -1); return err }, 2}, // gets, cas
+		{"Increment by 0", func() error { _, err := s.Increment(ctx, plain+"n", 0); return err }, 1},
 	}
 	for _, c := range cases {
 		before := writes.Load()

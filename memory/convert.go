@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/internal/decimal"
 )
 
 // This file converts between the Go values that entries hold and the byte
@@ -153,10 +154,12 @@ func increment(v any, delta int64) (any, int64, error) {
 	return nv.Interface(), r, nil
 }
 
-// addDecimal parses s as a decimal int64 and adds delta.
+// addDecimal reads s as a decimal int64, by Redis' rules (package
+// internal/decimal: no '+', spaces, leading zeros or "-0", which
+// strconv.ParseInt would take), and adds delta.
 func addDecimal(s string, delta int64) (int64, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
+	n, ok := decimal.Parse(s)
+	if !ok {
 		return 0, fmt.Errorf("%w: %q", cache.ErrNotInteger, s)
 	}
 	r, ok := addInt(n, delta)

@@ -7,6 +7,19 @@
 //   - [Gob] uses encoding/gob, Go's own binary format.
 //   - [String] and [Bytes] store a string or a byte slice as it is.
 //
+// With no Serializer, a cache on a byte store (Redis, memcached) uses
+// [Bytes] for a []byte V, [String] for a string V and [JSON] for the rest.
+//
+// # Increment
+//
+// Cache.Increment leaves the decimal text of a number in the store ("42").
+// JSON, String and Bytes read it back as that number (or its text, or fail
+// for a V that cannot hold it): they implement [cache.DecimalReader].
+// Msgpack and Gob do not: msgpack reads the text "5" as the number 53, so a
+// cache with either refuses Increment (errors.ErrUnsupported) rather than
+// leave a number that Get would misread. Keep counters in a cache of their
+// own, with no serializer or JSON.
+//
 // Every serializer is safe for concurrent use, and its Unmarshal returns an
 // error, never panics, for bytes it cannot decode; a Cache reports that error
 // as a [cache.DecodeError].

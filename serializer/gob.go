@@ -28,6 +28,8 @@ var _ cache.Serializer[int] = gobSerializer[int]{}
 // Unmarshal accepts exactly one gob stream holding one value, walks it to
 // check its counts against the input before decoding (see the package
 // documentation), and turns a panic of the decoder into an error.
+//
+// It is no cache.DecimalReader, so a cache with it refuses Increment.
 func Gob[V any]() cache.Serializer[V] { return gobSerializer[V]{} }
 
 type gobSerializer[V any] struct{}

@@ -5,7 +5,10 @@ import (
 	"github.com/cachekit/cachekit/internal/codec"
 )
 
-var _ cache.Serializer[int] = codec.JSON[int]{}
+var (
+	_ cache.Serializer[int] = codec.JSON[int]{}
+	_ cache.DecimalReader   = codec.JSON[int]{}
+)
 
 // JSON returns the encoding/json serializer of V, the one byte stores use
 // when a cache has no Serializer. Marshal is json.Marshal and Unmarshal is

@@ -26,6 +26,9 @@ var _ cache.Serializer[int] = msgpackSerializer[int]{}
 // against the input before decoding (see the package documentation), and
 // turns a panic of the decoder into an error. Encoders, their buffers and
 // decoders are pooled and reused; the slice Marshal returns is the caller's.
+//
+// It is no cache.DecimalReader: it would read the text "5" that Increment
+// writes as the number 53, so a cache with it refuses Increment.
 func Msgpack[V any]() cache.Serializer[V] { return msgpackSerializer[V]{} }
 
 type msgpackSerializer[V any] struct{}

@@ -236,3 +236,24 @@ func TestMarshalResultIsCallersToKeep(t *testing.T) {
 		})
 	}
 }
+
+func TestWhichSerializersReadIncrementsNumbers(t *testing.T) {
+	reads := func(s any) bool {
+		d, ok := s.(cache.DecimalReader)
+		return ok && d.ReadsDecimal()
+	}
+	for name, tc := range map[string]struct {
+		s    any
+		want bool
+	}{
+		"json":    {serializer.JSON[int64](), true},
+		"string":  {serializer.String(), true},
+		"bytes":   {serializer.Bytes(), true},
+		"msgpack": {serializer.Msgpack[int64](), false},
+		"gob":     {serializer.Gob[int64](), false},
+	} {
+		if got := reads(tc.s); got != tc.want {
+			t.Errorf("%s reads decimal text: %v, want %v", name, got, tc.want)
+		}
+	}
+}

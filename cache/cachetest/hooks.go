@@ -53,6 +53,7 @@ func runHooks(t *testing.T, h Harness) {
 		{op: cache.OpGet, key: "h:a", hits: 1, run: func() error { _, _, err := c.Get(ctx, "a"); return err }},
 		{op: cache.OpMultiSet, keys: []string{"h:b"}, run: func() error { return c.MultiSet(ctx, map[string]int{"b": 2}) }},
 		{op: cache.OpMultiGet, keys: []string{"h:a", "h:b", "h:c"}, hits: 2, misses: 1, run: func() error { _, err := c.MultiGet(ctx, "a", "b", "c"); return err }},
+		{op: cache.OpMultiGet, keys: []string{"h:a", "h:a", "h:c", "h:c", "h:a"}, hits: 1, misses: 1, run: func() error { _, err := c.MultiGet(ctx, "a", "a", "c", "c", "a"); return err }},
 		{op: cache.OpAdd, key: "h:a", fails: true, run: func() error { return c.Add(ctx, "a", 3) }},
 		{op: cache.OpExists, key: "h:c", misses: 1, run: func() error { _, err := c.Exists(ctx, "c"); return err }},
 		{op: cache.OpExpire, key: "h:a", ok: true, run: func() error { _, err := c.Expire(ctx, "a", time.Hour); return err }},

@@ -52,6 +52,16 @@ func runKeys(t *testing.T, h Harness) {
 		assert.Equal(t, "7", NewCache[uint8, int](t, s, cache.Options[uint8, int]{}).Key(7))
 		assert.Equal(t, "user-3", NewCache[userID, int](t, s, cache.Options[userID, int]{}).Key(3))
 		assert.Equal(t, "{1 2}", NewCache[point, int](t, s, cache.Options[point, int]{}).Key(point{1, 2}))
+		// Strings in a struct are quoted, so that no two keys meet.
+		pairs := NewCache[[2]string, string](t, s, cache.Options[[2]string, string]{Namespace: "pairs"})
+		assert.Equal(t, `pairs:["a b" "c"]`, pairs.Key([2]string{"a b", "c"}))
+		require.NoError(t, pairs.Set(t.Context(), [2]string{"a b", "c"}, "one"))
+		require.NoError(t, pairs.Set(t.Context(), [2]string{"a", "b c"}, "two"))
+		AssertValue(t, pairs, [2]string{"a b", "c"}, "one")
+		// A pointer's address is no key: New says to set KeyFunc.
+		_, err := cache.New(s, cache.Options[*point, int]{})
+		assert.ErrorIs(t, err, cache.ErrInvalidKey)
+		assert.ErrorContains(t, err, "KeyFunc")
 		custom := NewCache[int, int](t, s, cache.Options[int, int]{Namespace: "n", KeyFunc: func(k int) string { return fmt.Sprintf("k%03d", k) }})
 		assert.Equal(t, "n:k007", custom.Key(7))
 	})

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cachekit/cachekit/cache"
-	"github.com/cachekit/cachekit/internal/codec"
 )
 
 type empty struct{}
@@ -160,90 +159,5 @@ func runOperations(t *testing.T, h Harness) {
 			return
 		}
 		runIncrement(t, h)
-	})
-}
-
-func runIncrement(t *testing.T, h Harness) {
-	t.Run("MissingKeyBecomesDelta", func(t *testing.T) {
-		c := NewCache[string, int64](t, h.store(t), cache.Options[string, int64]{})
-		n, err := c.Increment(t.Context(), "n", 5)
-		require.NoError(t, err)
-		assert.EqualValues(t, 5, n)
-		n, err = c.Increment(t.Context(), "m", -5)
-		require.NoError(t, err)
-		assert.EqualValues(t, -5, n, "a negative delta on a missing key")
-	})
-
-	t.Run("NegativeDeltasGoBelowZero", func(t *testing.T) {
-		c := NewCache[string, int64](t, h.store(t), cache.Options[string, int64]{})
-		ctx := t.Context()
-		require.NoError(t, c.Set(ctx, "n", 3))
-		steps := []struct{ delta, want int64 }{{-2, 1}, {-5, -4}, {-1, -5}, {10, 5}, {0, 5}, {-5, 0}, {1 << 40, 1 << 40}}
-		for _, s := range steps {
-			n, err := c.Increment(ctx, "n", s.delta)
-			require.NoError(t, err)
-			assert.Equal(t, s.want, n, "after %+d", s.delta)
-		}
-	})
-
-	t.Run("GetReadsTheNewNumber", func(t *testing.T) {
-		s := h.store(t)
-		ctx := t.Context()
-		for name, opts := range map[string]cache.Options[string, int64]{
-			"default": {Namespace: "d"},
-			"json":    {Namespace: "j", Serializer: codec.JSON[int64]{}},
-		} {
-			c := NewCache[string, int64](t, s, opts)
-			require.NoError(t, c.Set(ctx, "n", 40), name)
-			n, err := c.Increment(ctx, "n", 2)
-			require.NoError(t, err, name)
-			assert.EqualValues(t, 42, n, name)
-			AssertValue(t, c, "n", int64(42))
-			_, err = c.Increment(ctx, "fresh", -3)
-			require.NoError(t, err, name)
-			AssertValue(t, c, "fresh", int64(-3))
-		}
-		ints := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: "int"})
-		_, err := ints.Increment(ctx, "n", 7)
-		require.NoError(t, err)
-		AssertValue(t, ints, "n", 7)
-	})
-
-	t.Run("NotIntegerLeavesValueUnchanged", func(t *testing.T) {
-		c := NewCache[string, string](t, h.store(t), cache.Options[string, string]{Serializer: RawString{}})
-		ctx := t.Context()
-		for _, v := range []string{"abc", "1.5", "", "12abc", "99999999999999999999999"} {
-			require.NoError(t, c.Set(ctx, "n", v))
-			_, err := c.Increment(ctx, "n", 1)
-			assert.ErrorIs(t, err, cache.ErrNotInteger, "increment of %q", v)
-			_, err = c.Increment(ctx, "n", -1)
-			assert.ErrorIs(t, err, cache.ErrNotInteger, "decrement of %q", v)
-			AssertValue(t, c, "n", v)
-		}
-	})
-
-	t.Run("ConcurrentIncrementsAcrossInstancesLoseNothing", func(t *testing.T) {
-		stores := h.stores(t, 3)
-		var wg sync.WaitGroup
-		for i := range 6 {
-			c := NewCache[string, int64](t, stores[i%len(stores)], cache.Options[string, int64]{})
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for j := range 20 {
-					delta := int64(1)
-					if j%4 == 3 {
-						delta = -1 // mixes the store's increment and decrement paths
-					}
-					if _, err := c.Increment(t.Context(), "counter", delta); err != nil {
-						t.Errorf("increment: %v", err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		c := NewCache[string, int64](t, stores[0], cache.Options[string, int64]{})
-		AssertValue(t, c, "counter", int64(6*(15-5)))
 	})
 }

@@ -48,8 +48,8 @@ func allBytes() []byte {
 }
 
 // RawBytes and RawString are serializers that keep bytes and strings as
-// they are (as package serializer's Bytes and String do), so that the
-// suites depend on package cache alone.
+// they are (as package serializer's Bytes and String do, and as byte
+// stores do by default), so that the suites depend on package cache alone.
 type RawBytes struct{}
 
 // Marshal returns v.
@@ -58,6 +58,9 @@ func (RawBytes) Marshal(v []byte) ([]byte, error) { return v, nil }
 // Unmarshal returns data.
 func (RawBytes) Unmarshal(data []byte) ([]byte, error) { return data, nil }
 
+// ReadsDecimal reports true: Increment's numbers come back as their text.
+func (RawBytes) ReadsDecimal() bool { return true }
+
 type RawString struct{}
 
 // Marshal returns the bytes of v.
@@ -65,6 +68,9 @@ func (RawString) Marshal(v string) ([]byte, error) { return []byte(v), nil }
 
 // Unmarshal returns data as a string.
 func (RawString) Unmarshal(data []byte) (string, error) { return string(data), nil }
+
+// ReadsDecimal reports true: Increment's numbers come back as their text.
+func (RawString) ReadsDecimal() bool { return true }
 
 // runSerializers checks that values of every shape round-trip through the
 // store with the default serializer, and that the store keeps bytes
@@ -111,5 +117,20 @@ func runSerializers(t *testing.T, h Harness) {
 		AssertValue(t, c, "s", want)
 		raw := NewCache[string, []byte](t, s, cache.Options[string, []byte]{Namespace: "str", Serializer: RawBytes{}})
 		AssertValue(t, raw, "s", []byte(want))
+	})
+
+	t.Run("DefaultOfBytesAndStringsIsTheirBytes", func(t *testing.T) {
+		// What another client of the backend wrote or will read: no JSON
+		// quotes, no base64.
+		raw := NewCache[string, []byte](t, s, cache.Options[string, []byte]{Namespace: "dflt", Serializer: RawBytes{}})
+		bytesCache := NewCache[string, []byte](t, s, cache.Options[string, []byte]{Namespace: "dflt"})
+		strs := NewCache[string, string](t, s, cache.Options[string, string]{Namespace: "dflt"})
+		require.NoError(t, bytesCache.Set(t.Context(), "b", []byte{0xff, 0}))
+		AssertValue(t, raw, "b", []byte{0xff, 0})
+		require.NoError(t, strs.Set(t.Context(), "s", "hello"))
+		AssertValue(t, raw, "s", []byte("hello"))
+		require.NoError(t, raw.Set(t.Context(), "from-others", []byte("plain text")))
+		AssertValue(t, strs, "from-others", "plain text")
+		AssertValue(t, bytesCache, "from-others", []byte("plain text"))
 	})
 }

@@ -16,3 +16,8 @@ func (JSON[V]) Unmarshal(data []byte) (V, error) {
 	err := json.Unmarshal(data, &v)
 	return v, err
 }
+
+// ReadsDecimal reports true: encoding/json reads the decimal text of an
+// integer as that number, or fails for a V that holds no number (see
+// cache.DecimalReader).
+func (JSON[V]) ReadsDecimal() bool { return true }

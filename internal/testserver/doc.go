@@ -17,6 +17,13 @@
 // shared by every test of a binary, tests must use keys that no other test
 // uses (for example, prefixed with t.Name()) rather than flushing the server.
 //
+// A test that needs to crash a server starts one of its own instead
+// (StartRedis, StartMemcached, StartRedisCluster1): a Server that it can
+// Kill with SIGKILL and Restart on the same port. Proxy and ProxyWith put a
+// local port in front of any server that injects network faults: delays,
+// connections reset at a given rate, or a sudden death of every
+// connection.
+//
 // A server that cannot be started fails the test that asked for it, and every
 // later test of the binary that asks for it fails at once with the same error;
 // a missing binary is reported with the command that installs it. Tests are

@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"io"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"testing"
@@ -23,6 +24,16 @@ type ProxyOptions struct {
 	// Delay holds every chunk of the server's replies this long before
 	// forwarding it: a slow server, or a slow network.
 	Delay time.Duration
+	// ResetRate is the probability, from 0 to 1, that a chunk read from
+	// either side (a request or a reply, or part of one) is dropped and
+	// both connections are reset (RST, not FIN) instead of forwarding it:
+	// a network that breaks connections, sometimes before a request
+	// reached the server, sometimes after it ran but before its reply
+	// came back. 0 resets nothing.
+	ResetRate float64
+	// OnReset, if set, is called (on the proxy's goroutine) after each
+	// reset, so that a test can count them.
+	OnReset func()
 }
 
 // ProxyWith is Proxy with the faults of opts.
@@ -71,6 +82,19 @@ func (p *proxy) accept() {
 	}
 }
 
+// reset drops both connections with RST: SO_LINGER 0, then close.
+func (p *proxy) reset(conns ...net.Conn) {
+	for _, c := range conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		_ = c.Close()
+	}
+	if p.opts.OnReset != nil {
+		p.opts.OnReset()
+	}
+}
+
 // track records both ends of a forwarded connection, or closes them if the
 // proxy was killed meanwhile.
 func (p *proxy) track(conns ...net.Conn) bool {
@@ -89,12 +113,13 @@ func (p *proxy) track(conns ...net.Conn) bool {
 }
 
 // pipe copies from src to dst until either side closes, then closes both,
-// holding each chunk for delay first.
+// holding each chunk for delay first, and resetting both instead of
+// forwarding a chunk at the rate of ProxyOptions.ResetRate.
 func (p *proxy) pipe(dst, src net.Conn, delay time.Duration) {
 	defer p.wg.Done()
 	defer src.Close()
 	defer dst.Close()
-	if delay == 0 {
+	if delay == 0 && p.opts.ResetRate == 0 {
 		_, _ = io.Copy(dst, src) // ends when either side closes or resets
 		return
 	}
@@ -102,7 +127,13 @@ func (p *proxy) pipe(dst, src net.Conn, delay time.Duration) {
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			time.Sleep(delay)
+			if p.opts.ResetRate > 0 && rand.Float64() < p.opts.ResetRate {
+				p.reset(src, dst)
+				return
+			}
+			if delay > 0 {
+				time.Sleep(delay)
+			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
 			}

@@ -1,0 +1,29 @@
+// Package faults holds cachekit's fault-injection suite, and nothing else:
+// its tests crash servers, break connections and kill processes, against
+// real redis-server and memcached processes started by
+// internal/testserver, and check that cachekit neither panics, hangs,
+// leaks nor returns a wrong value, and loses no update it acknowledged.
+//
+//   - TestServerKilledAndRestartedUnderLoad: Redis, a one-master Redis
+//     Cluster and memcached are killed with SIGKILL under 16 goroutines of
+//     Get, Set and Increment with per-call deadlines, and restarted on the
+//     same port. Errors happen during the outage only, recovery after the
+//     restart is prompt (it is logged), and no goroutine is left after
+//     Close.
+//   - TestLockUpdateLosesNoAcknowledgedUpdate: lock.Update increments one
+//     counter from 3 processes of 8 goroutines each, on every remote store,
+//     directly and through a proxy that resets about 1% of what it
+//     forwards. Every acknowledged update is in the final value, and only
+//     updates that failed (whose effect is unknown) may be there beyond
+//     them; with no faults the final value is the acknowledged count.
+//   - TestRedHolderKilledWhileHolding: a process holding a lock.Red is
+//     killed; waiters in another process go on, and a new Acquire succeeds
+//     once the holder's lease has run out.
+//   - TestCancellationStormLeavesNothingBehind: 2000 goroutines with 1 ms
+//     deadlines on the memory store; its heap and the goroutines come back
+//     to where they were.
+//
+// The package has no code: nothing imports it, and it imports the packages
+// it tests (cache, lock, the stores), which is why it sits above them all.
+// It runs with go test ./..., in about half a minute.
+package faults
