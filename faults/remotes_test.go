@@ -57,12 +57,10 @@ func openRedis(tb testing.TB, addrs []string, via map[string]string) (cache.Stor
 	tb.Helper()
 	opt := rd.ClientOption{InitAddress: addrs}
 	if len(via) > 0 {
-		// rueidis (v1.0.74) sends a read-only command again on a new
-		// connection after a reset, and on success recycles the command
-		// while the old connection's writer goroutine may still be reading
-		// it: a data race inside rueidis that -race reports in the flaky
-		// runs. Its retries are off here, so that the run checks cachekit.
-		opt.DisableRetry = true
+		// rueidis' own retries stay on: the store pins what rueidis may
+		// retry (see pinned in package rueidis), or -race would report
+		// rueidis recycling a retried command that the broken
+		// connection's writer still reads.
 		opt.DialCtxFn = func(ctx context.Context, dst string, d *net.Dialer, _ *tls.Config) (net.Conn, error) {
 			if p, ok := via[dst]; ok {
 				dst = p

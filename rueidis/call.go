@@ -73,8 +73,22 @@ func (s *Store) do(ctx context.Context, op, key string, c rd.Client, build func(
 	if s.closed.Load() {
 		return rd.RedisMessage{}, opError(op, key, cache.ErrClosed)
 	}
-	res := retried(ctx, func() rd.RedisResult { return c.Do(ctx, build()) }, rd.RedisResult.NonRedisError)
+	res := retried(ctx, func() rd.RedisResult { return c.Do(ctx, pinned(build())) }, rd.RedisResult.NonRedisError)
 	return reply(ctx, op, key, res)
+}
+
+// pinned returns cmd, kept from being recycled by rueidis if rueidis may
+// send it again. rueidis (v1.0.74 to at least v1.0.79) retries a read-only
+// command on a new connection after the old one broke, and on success puts
+// the command back in its pool, while the old connection's writer may
+// still be reading it: a data race (and a torn string could crash that
+// writer). A pinned command is left to the garbage collector instead: one
+// allocation more per read.
+func pinned(cmd rd.Completed) rd.Completed {
+	if cmd.IsRetryable() {
+		return cmd.Pin()
+	}
+	return cmd
 }
 
 // exec runs script on keys with args, as do runs a command.
@@ -92,7 +106,14 @@ func (s *Store) doMulti(ctx context.Context, op, key string, build func() rd.Com
 	if s.closed.Load() {
 		return nil, opError(op, key, cache.ErrClosed)
 	}
-	return retried(ctx, func() []rd.RedisResult { return s.client.DoMulti(ctx, build()...) }, firstNonRedisError), nil
+	attempt := func() []rd.RedisResult {
+		cmds := build()
+		for i := range cmds {
+			cmds[i] = pinned(cmds[i])
+		}
+		return s.client.DoMulti(ctx, cmds...)
+	}
+	return retried(ctx, attempt, firstNonRedisError), nil
 }
 
 // reply returns the message of res, or its error for op on key.

@@ -31,7 +31,8 @@ func (s *Store) doCache(ctx context.Context, op, key string, build func() rd.Cac
 	if s.closed.Load() {
 		return rd.RedisMessage{}, opError(op, key, cache.ErrClosed)
 	}
-	res := retried(ctx, func() rd.RedisResult { return s.client.DoCache(ctx, build(), s.opts.ClientSideCache) }, rd.RedisResult.NonRedisError)
+	// A cacheable command is read-only, and so retried: pinned, as in do.
+	res := retried(ctx, func() rd.RedisResult { return s.client.DoCache(ctx, build().Pin(), s.opts.ClientSideCache) }, rd.RedisResult.NonRedisError)
 	return reply(ctx, op, key, res)
 }
 
@@ -45,7 +46,7 @@ func (s *Store) multiGetCached(ctx context.Context, op string, keys []string) ([
 	build := func() []rd.CacheableTTL {
 		cmds := make([]rd.CacheableTTL, len(keys))
 		for i, key := range keys {
-			cmds[i] = rd.CT(s.client.B().Get().Key(key).Cache(), s.opts.ClientSideCache)
+			cmds[i] = rd.CT(s.client.B().Get().Key(key).Cache().Pin(), s.opts.ClientSideCache) // see pinned
 		}
 		return cmds
 	}

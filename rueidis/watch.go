@@ -105,7 +105,7 @@ func (t *tracking) track(ctx context.Context, key string) error {
 		if err != nil {
 			return err
 		}
-		err = c.dc.Do(ctx, c.dc.B().Exists().Key(key).Build()).Error()
+		err = c.dc.Do(ctx, pinned(c.dc.B().Exists().Key(key).Build())).Error()
 		rerr, isRedis := rd.IsRedisErr(err)
 		if !isRedis {
 			if err != nil {
