@@ -30,6 +30,12 @@ var sections = []struct{ title, bench string }{
 	{"Redis Cluster, parallel", "RedisClusterParallel"},
 	{"memcached, serial", "Memcached"},
 	{"memcached, parallel", "MemcachedParallel"},
+	{"Memory Get, parallel, by number of keys", "MemoryGetParallel"},
+	{"Memory heap per entry", "MemoryHeap"},
+	{"Redis hot key", "RedisHotKey"},
+	{"memcached keys: plain and namespaced", "MemcachedKeys"},
+	{"Loader hit", "LoaderHit"},
+	{"Loader stampede", "LoaderStampede"},
 	{"Serializers: Marshal + Unmarshal", "Serializer"},
 	{"Serializers through a store: Set + Get", "SerializerStore"},
 	{"Red lock, uncontended", "RedUncontended"},
@@ -86,7 +92,9 @@ func (rep *report) write(w io.Writer) error {
 		}
 	}
 
+	rep.variants(p)
 	rep.stampede(p)
+	rep.loaderStampede(p)
 	rep.optimistic(p)
 	rep.serializers(p)
 
@@ -139,6 +147,52 @@ func (rep *report) stampede(p *printer) {
 			medianOr(r, "Stampede", impl, "p50-ms"), medianOr(r, "Stampede", impl, "p99-ms"),
 			medianOr(r, "Stampede", impl, "stuck/op"))
 	}
+}
+
+// loaderStampede writes the table of BenchmarkLoaderStampede.
+func (rep *report) loaderStampede(p *printer) {
+	const bench = "LoaderStampede"
+	r := rep.results
+	if len(r.impls[bench]) == 0 {
+		return
+	}
+	p.f("\n## Loader stampede\n\n")
+	p.f("200 goroutines on each of three instances ask for one cold key on Redis; loading it takes 50 ms. ")
+	p.f("Time to value: from the first call until a caller has the value.\n\n")
+	p.f("| Library | Time per round | Loader calls | p50 time to value | p99 time to value | Errors |\n|---|---|---|---|---|---|\n")
+	for _, impl := range r.impls[bench] {
+		p.f("| %s | %s | %s | %s | %s | %s |\n", impl,
+			medianOr(r, bench, impl, unitTime), medianOr(r, bench, impl, "loads/op"),
+			medianOr(r, bench, impl, "p50-ms"), medianOr(r, bench, impl, "p99-ms"),
+			medianOr(r, bench, impl, "errors/op"))
+	}
+}
+
+// variants writes the comparisons of a cachekit implementation other than
+// base with a peer (the near cache, memcached's key shapes).
+func (rep *report) variants(p *printer) {
+	r := rep.results
+	var rows []string
+	for _, c := range chartComparisons {
+		if c.Impl == "" {
+			continue
+		}
+		x, ok := c.ratio(r)
+		if !ok {
+			continue
+		}
+		a, _ := r.median(c.Bench, c.Impl, c.Unit)
+		b, _ := r.median(c.Bench, c.Peer, c.Unit)
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s / %s |", c.Bench, c.Impl, c.Peer,
+			formatValue(a, c.Unit), formatValue(b, c.Unit), formatRatio(x),
+			medianOr(r, c.Bench, c.Impl, unitAllocs), medianOr(r, c.Bench, c.Peer, unitAllocs)))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	p.f("\n## cachekit variants against their peer\n\n")
+	p.f("| Benchmark | cachekit | Peer | cachekit | Peer | cachekit ÷ peer | allocs/op cachekit / peer |\n|---|---|---|---|---|---|---|\n")
+	p.f("%s\n", strings.Join(rows, "\n"))
 }
 
 // optimistic writes the table of BenchmarkOptimistic.

@@ -16,11 +16,22 @@ type comparison struct {
 	Max float64
 	// Strict makes the bound exclusive: cachekit must be faster.
 	Strict bool
+	// Impl is the cachekit implementation compared, where a benchmark
+	// runs several (cachekit-near, cachekit-plain); "" is base.
+	Impl string
+}
+
+// impl returns the cachekit implementation of c.
+func (c comparison) impl() string {
+	if c.Impl == "" {
+		return base
+	}
+	return c.Impl
 }
 
 // ratio returns cachekit ÷ peer in r.
 func (c comparison) ratio(r *results) (float64, bool) {
-	return r.ratio(c.Bench, base, c.Peer, c.Unit)
+	return r.ratio(c.Bench, c.impl(), c.Peer, c.Unit)
 }
 
 // goal describes the bound.
@@ -45,26 +56,41 @@ func (c comparison) met(ratio float64) bool {
 
 // targetComparisons are the targets that are ratios against a peer.
 var targetComparisons = []comparison{
-	{"Memory Get hit (Cache[string, int], no serializer)", "Memory Get hit", "Memory/GetHit", "otter", unitTime, 1.5, false},
-	{"Memory Set", "Memory Set", "Memory/Set", "otter", unitTime, 1.5, false},
-	{"Redis Get hit, parallel (Cache[string, []byte], serializer.Bytes)", "Redis Get hit, parallel", "RedisParallel/GetHit", "rueidis", unitTime, 1.10, false},
-	{"Redis Get hit, parallel, against go-redis", "Redis Get hit, parallel", "RedisParallel/GetHit", "go-redis", unitTime, 1, true},
-	{"memcached Get hit", "memcached Get hit", "Memcached/GetHit", "gomemcache", unitTime, 1.10, false},
-	{"memcached Get hit, parallel", "memcached Get hit, parallel", "MemcachedParallel/GetHit", "gomemcache", unitTime, 1.10, false},
-	{"Stampede p99 time to value, against redsync's polling", "Stampede p99 to value", "Stampede", "redsync", "p99-ms", 1, true},
-	{"Red lock, uncontended acquire + release, against SET NX + compare-and-delete", "Red lock uncontended", "RedUncontended", "raw", unitTime, 1.2, false},
+	{Label: "Memory Get hit (Cache[string, int], no serializer)", Short: "Memory Get hit", Bench: "Memory/GetHit", Peer: "otter", Unit: unitTime, Max: 1.0},
+	{Label: "Memory Set", Short: "Memory Set", Bench: "Memory/Set", Peer: "otter", Unit: unitTime, Max: 1.0},
+	{Label: "Memory Set, parallel", Short: "Memory Set, parallel", Bench: "MemoryParallel/Set", Peer: "otter", Unit: unitTime, Max: 1.0},
+	{Label: "Memory Get hit, parallel, 1 key", Short: "Memory Get, parallel, 1 key", Bench: "MemoryGetParallel/keys=1", Peer: "otter", Unit: unitTime, Max: 1.0},
+	{Label: "Memory Get hit, parallel, 1024 keys", Short: "Memory Get, parallel, 1024 keys", Bench: "MemoryGetParallel/keys=1024", Peer: "otter", Unit: unitTime, Max: 1.0},
+	{Label: "Memory Get hit, parallel, 65536 keys", Short: "Memory Get, parallel, 65536 keys", Bench: "MemoryGetParallel/keys=65536", Peer: "otter", Unit: unitTime, Max: 1.0},
+	{Label: "Memory heap per entry, 1M string(16) → int", Short: "Memory heap per entry", Bench: "MemoryHeap", Peer: "otter", Unit: "B/entry", Max: 1.0},
+	{Label: "Redis Get hit, parallel (Cache[string, []byte], serializer.Bytes)", Short: "Redis Get hit, parallel", Bench: "RedisParallel/GetHit", Peer: "rueidis", Unit: unitTime, Max: 1.10},
+	{Label: "Redis Get hit, parallel, against go-redis", Short: "Redis Get hit, parallel", Bench: "RedisParallel/GetHit", Peer: "go-redis", Unit: unitTime, Max: 1, Strict: true},
+	{Label: "Redis hot key without the near cache", Short: "Redis hot key", Bench: "RedisHotKey", Peer: "rueidis", Unit: unitTime, Max: 1.10},
+	{Label: "Redis hot key through the near cache (ClientSideCache)", Short: "Redis hot key, near cache", Bench: "RedisHotKey", Peer: "rueidis", Unit: unitTime, Max: 0.10, Impl: "cachekit-near"},
+	{Label: "memcached Get hit", Short: "memcached Get hit", Bench: "Memcached/GetHit", Peer: "gomemcache", Unit: unitTime, Max: 1.10},
+	{Label: "memcached Get hit, parallel", Short: "memcached Get hit, parallel", Bench: "MemcachedParallel/GetHit", Peer: "gomemcache", Unit: unitTime, Max: 1.10},
+	{Label: "memcached plain key with ':' (no namespace)", Short: "memcached plain key", Bench: "MemcachedKeys", Peer: "gomemcache-get", Unit: unitTime, Max: 1.05, Impl: "cachekit-plain"},
+	{Label: "memcached namespaced key", Short: "memcached namespaced key", Bench: "MemcachedKeys", Peer: "gomemcache-get", Unit: unitTime, Max: 1.25, Impl: "cachekit-namespaced"},
+	{Label: "memcached namespaced key, GenerationTTL 1s", Short: "memcached namespaced, GenerationTTL", Bench: "MemcachedKeys", Peer: "gomemcache-get", Unit: unitTime, Max: 1.25, Impl: "cachekit-namespaced-genttl"},
+	{Label: "Loader.Get hit against Cache.Get hit, memory", Short: "Loader hit, memory", Bench: "LoaderHit/store=memory", Peer: "cachekit-cache-get", Unit: unitTime, Max: 1.05},
+	{Label: "Loader.Get hit against otter's Get with a loader, memory", Short: "Loader hit, memory", Bench: "LoaderHit/store=memory", Peer: "otter", Unit: unitTime, Max: 1.0},
+	{Label: "Loader.Get hit against Cache.Get hit, Redis", Short: "Loader hit, Redis", Bench: "LoaderHit/store=redis", Peer: "cachekit-cache-get", Unit: unitTime, Max: 1.05},
+	{Label: "Stampede p99 time to value, against redsync's polling", Short: "Stampede p99 to value", Bench: "Stampede", Peer: "redsync", Unit: "p99-ms", Max: 1, Strict: true},
+	{Label: "Red lock, uncontended acquire + release, against SET NX + compare-and-delete", Short: "Red lock uncontended", Bench: "RedUncontended", Peer: "raw", Unit: unitTime, Max: 1.2},
 }
 
 // chartComparisons are drawn in the chart: the targets and a few more.
 var chartComparisons = append(append([]comparison(nil), targetComparisons...),
-	comparison{"", "Memory Get hit, parallel", "MemoryParallel/GetHit", "otter", unitTime, 0, false},
-	comparison{"", "Memory Set, parallel", "MemoryParallel/Set", "otter", unitTime, 0, false},
-	comparison{"", "Redis Get hit", "Redis/GetHit", "rueidis", unitTime, 0, false},
-	comparison{"", "Redis Cluster Get hit, parallel", "RedisClusterParallel/GetHit", "rueidis", unitTime, 0, false},
-	comparison{"", "Stampede p99 to value", "Stampede", "rueidislock", "p99-ms", 0, false},
-	comparison{"", "Stampede p99 to value", "Stampede", "redislock", "p99-ms", 0, false},
-	comparison{"", "Red lock uncontended", "RedUncontended", "redislock", unitTime, 0, false},
-	comparison{"", "Optimistic update, Redis", "Optimistic/store=redis", "go-redis-watch", unitTime, 0, false},
+	comparison{Short: "Memory Get hit, parallel", Bench: "MemoryParallel/GetHit", Peer: "otter", Unit: unitTime},
+	comparison{Short: "Redis Get hit", Bench: "Redis/GetHit", Peer: "rueidis", Unit: unitTime},
+	comparison{Short: "Redis Cluster Get hit, parallel", Bench: "RedisClusterParallel/GetHit", Peer: "rueidis", Unit: unitTime},
+	comparison{Short: "Redis hot key, near cache", Bench: "RedisHotKey", Peer: "rueidis-docache", Unit: unitTime, Impl: "cachekit-near"},
+	comparison{Short: "Loader stampede p99 to value", Bench: "LoaderStampede", Peer: "go-redis-cache-once", Unit: "p99-ms"},
+	comparison{Short: "Loader stampede p99 to value", Bench: "LoaderStampede", Peer: "rueidisaside", Unit: "p99-ms"},
+	comparison{Short: "Stampede p99 to value", Bench: "Stampede", Peer: "rueidislock", Unit: "p99-ms"},
+	comparison{Short: "Stampede p99 to value", Bench: "Stampede", Peer: "redislock", Unit: "p99-ms"},
+	comparison{Short: "Red lock uncontended", Bench: "RedUncontended", Peer: "redislock", Unit: unitTime},
+	comparison{Short: "Optimistic update, Redis", Bench: "Optimistic/store=redis", Peer: "go-redis-watch", Unit: unitTime},
 )
 
 // check is one line of the targets table.
@@ -79,7 +105,7 @@ func checks(r *results) []check {
 	for _, c := range targetComparisons {
 		ch := check{Target: c.Label, Goal: c.goal(), Status: "no data", Measured: "—"}
 		if x, ok := c.ratio(r); ok {
-			a, _ := r.median(c.Bench, base, c.Unit)
+			a, _ := r.median(c.Bench, c.impl(), c.Unit)
 			b, _ := r.median(c.Bench, c.Peer, c.Unit)
 			ch.Measured = fmt.Sprintf("%s (%s vs %s)", formatRatio(x), formatValue(a, c.Unit), formatValue(b, c.Unit))
 			ch.Status = status(c.met(x))
@@ -91,6 +117,8 @@ func checks(r *results) []check {
 		valueCheck(r, "Stampede loader calls across three instances", "Stampede", "loads/op", "= 1", func(v float64) bool { return v == 1 }),
 		valueCheck(r, "Stampede p99 time to value after the release", "Stampede", "p99-ms", "≤ 50 ms", func(v float64) bool { return v <= 50 }),
 		valueCheck(r, "Stampede callers never woken", "Stampede", "stuck/op", "= 0", func(v float64) bool { return v == 0 }),
+		valueCheck(r, "Loader stampede, 200 × 3 instances, 50 ms load: loader calls", "LoaderStampede", "loads/op", "= 1", func(v float64) bool { return v == 1 }),
+		valueCheck(r, "Loader stampede p99 time to value", "LoaderStampede", "p99-ms", "≤ 55 ms", func(v float64) bool { return v <= 55 }),
 	)
 	return out
 }
