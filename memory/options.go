@@ -15,9 +15,10 @@ const (
 	DefaultCleanupInterval = time.Second
 
 	// minShardEntries is the smallest share of MaxEntries a default-sized
-	// shard gets: below it, S3-FIFO's small queue would be too short to
-	// tell one-hit keys from others.
-	minShardEntries = 64
+	// shard gets: the eviction policy's queues and ghost need a few
+	// thousand keys to tell popular keys from others, and each shard runs
+	// its own (shards of 48 entries cost up to 2 points of hit ratio).
+	minShardEntries = 4096
 	// maxShards bounds Options.Shards.
 	maxShards = 1 << 16
 )
@@ -33,10 +34,10 @@ type Options struct {
 	MaxEntries int
 
 	// Shards is the number of independently locked parts of the store,
-	// rounded up to a power of two and at most 65536. 0 means
+	// rounded down to a power of two and at most 65536. 0 means
 	// DefaultShards, reduced for a small MaxEntries so that each shard holds
-	// at least 64 entries. The count never exceeds MaxEntries (when set), so
-	// every shard can hold at least one entry.
+	// at least 4096 entries (one shard below 8192). The count never exceeds
+	// MaxEntries (when set), so every shard can hold at least one entry.
 	Shards int
 
 	// CleanupInterval is how often the background sweep removes expired
@@ -83,12 +84,8 @@ func (o Options) config() config {
 	if c.maxEntries > 0 {
 		n = min(n, c.maxEntries)
 	}
-	// Round up to a power of two, then down again if that exceeds the
-	// bound, so that every shard can hold one entry.
-	p := 1 << bits.Len(uint(n-1))
-	if c.maxEntries > 0 && p > c.maxEntries {
-		p >>= 1
-	}
+	// Round down to a power of two.
+	p := 1 << (bits.Len(uint(n)) - 1)
 	c.shards = p
 	return c
 }
