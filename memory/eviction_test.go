@@ -22,7 +22,7 @@ func TestShardSharesAddUpToMaxEntries(t *testing.T) {
 		}
 		total := 0
 		for i := range s.shards {
-			c := s.shards[i].capacity
+			c := s.shards[i].pol.share
 			if tc.max > 0 {
 				assert.GreaterOrEqual(t, c, 1, "%+v: every shard can hold an entry", tc)
 			} else {
@@ -115,10 +115,10 @@ func TestKeyEvictedEarlyReturnsToMainQueue(t *testing.T) {
 	ok, _ := s.Exists(ctx, "k0")
 	require.False(t, ok, "the oldest unread key was evicted")
 	require.NoError(t, s.SetValue(ctx, "k0", 0, 0))
-	sh, _ := s.shard("k0")
-	assert.Equal(t, inMain, sh.m["k0"].queue, "its hash was in the ghost queue")
+	tab := s.shards[0].tab.Load()
+	assert.Equal(t, inMain, tab.find("k0", s.hash("k0")).queue(), "its hash was in the ghost queue")
 	require.NoError(t, s.SetValue(ctx, "fresh", 0, 0))
-	assert.Equal(t, inSmall, sh.m["fresh"].queue)
+	assert.Equal(t, inSmall, tab.find("fresh", s.hash("fresh")).queue())
 	checkInvariants(t, s)
 }
 
@@ -141,18 +141,25 @@ func TestExpiredEntriesAreEvictedFirst(t *testing.T) {
 	checkInvariants(t, s)
 }
 
-func TestGhostForgetsOldestHashes(t *testing.T) {
-	g := ghost{size: 3}
-	for h := range uint64(5) {
-		g.add(h)
+func TestGhostRemembersRecentKeysAndForgetsOldOnes(t *testing.T) {
+	var g ghost
+	g.init(1000)
+	for h := range uint64(200) {
+		g.add(h * 0x9e3779b97f4a7c15)
 	}
-	for h := range uint64(5) {
-		assert.Equal(t, h >= 2, g.take(h), "hash %d", h)
+	remembered := 0
+	for h := range uint64(200) {
+		if g.take(h * 0x9e3779b97f4a7c15) {
+			remembered++
+		}
 	}
+	// 200 keys in 1000 slots: a few collide.
+	assert.Greater(t, remembered, 160)
+	assert.False(t, g.take(0), "take forgets")
+
 	g.add(7)
-	g.add(7) // added twice: still remembered when its first slot is reused
-	g.add(8)
-	g.add(9)
-	assert.True(t, g.take(7))
-	assert.False(t, g.take(7), "take forgets")
+	for h := range uint64(10_000) {
+		g.add(h<<20 | 1)
+	}
+	assert.False(t, g.take(7), "ten times the slots later, a key is forgotten (this one is)")
 }

@@ -27,17 +27,18 @@ const (
 // unbounded store with 64 shards, swept every second, on the real clock.
 type Options struct {
 	// MaxEntries bounds the number of entries; 0 (or a negative number)
-	// means unbounded. Above it, a write evicts entries (see the package
-	// doc). Each shard holds its own share of the bound, so a full shard
-	// evicts even while others have room; the total never exceeds
-	// MaxEntries.
+	// means unbounded. A write of a new key into a full store evicts an
+	// entry first (see the package doc), so the store holds exactly
+	// MaxEntries entries once full, and never more.
 	MaxEntries int
 
 	// Shards is the number of independently locked parts of the store,
-	// rounded down to a power of two and at most 65536. 0 means
-	// DefaultShards, reduced for a small MaxEntries so that each shard holds
-	// at least 4096 entries (one shard below 8192). The count never exceeds
-	// MaxEntries (when set), so every shard can hold at least one entry.
+	// rounded down to a power of two and at most 65536. Reads take no
+	// lock, so shards only spread writes. 0 means DefaultShards, reduced
+	// for a small MaxEntries so that each shard holds at least 4096
+	// entries (one shard below 8192), which the eviction policy needs to
+	// work well. The count never exceeds MaxEntries (when set), so every
+	// shard can hold at least one entry.
 	Shards int
 
 	// CleanupInterval is how often the background sweep removes expired
