@@ -48,6 +48,27 @@ func TestRingCompactsWhenTheDeadOutnumberTheLive(t *testing.T) {
 	assert.Same(t, keep, r.front())
 }
 
+func TestSketchCountsUsesAndForgetsOldOnes(t *testing.T) {
+	var s sketch
+	s.init(1000)
+	for range 5 {
+		s.increment(42)
+	}
+	s.increment(7)
+	assert.Equal(t, uint64(5), s.estimate(42))
+	assert.Equal(t, uint64(1), s.estimate(7))
+	assert.LessOrEqual(t, s.estimate(99), uint64(1), "an unseen key: at most a collision")
+	for h := range uint64(10_000) {
+		s.increment(h<<32 | 0xabc)
+	}
+	// Ten thousand increments (ten times the size) halve every counter.
+	assert.Less(t, s.estimate(42), uint64(5))
+	for range 100 {
+		s.increment(42)
+	}
+	assert.Equal(t, uint64(15), s.estimate(42), "counters stop at 15")
+}
+
 func TestExpiryHeapFindsAnEntryWhoseExpiryMovedEarlier(t *testing.T) {
 	var h expiryHeap
 	e := &entry{}

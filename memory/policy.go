@@ -1,7 +1,7 @@
 package memory
 
-// This file is the eviction policy of a bounded shard, S3-FIFO (see the
-// package doc). All of it runs under the shard's lock.
+// This file is the eviction policy of a bounded shard (see the package doc
+// for why this one). All of it runs under the shard's lock.
 
 // policy is the state of a bounded shard's eviction policy.
 type policy struct {
@@ -10,38 +10,115 @@ type policy struct {
 	small ring // new keys, in order of insertion
 	main  ring // keys that earned their place, a CLOCK
 
-	smallCap int   // target length of the small queue
-	ghost    ghost // keys evicted from the small queue
+	// smallCap is the target length of the small queue, moved by ghost
+	// hits between smallMin and smallMax.
+	smallCap, smallMin, smallMax int
+
+	freq       sketch // how often keys were used lately
+	smallGhost ghost  // keys evicted from the small queue
+	mainGhost  ghost  // keys evicted from the main queue
 }
+
+// Bounds of the small queue, in percent of the shard's share: it starts
+// at the least, as W-TinyLFU's window does, and grows while keys evicted
+// from it come back.
+const (
+	smallMinPercent = 1
+	smallMaxPercent = 80
+)
+
+// admitMargin is how much more often than the main queue's victim a
+// never-read key leaving the small queue must have been used to take the
+// victim's place. With no margin, keys of equal frequency (a loop longer
+// than the cache) replace each other endlessly and none stays long enough
+// to be read again.
+const admitMargin = 1
 
 // init sizes p for a shard holding about share entries.
 func (p *policy) init(share int) {
 	p.share = share
-	p.smallCap = max(share/10, 1)
-	p.ghost.init(max(share-p.smallCap, 1))
+	p.smallMin = max(share*smallMinPercent/100, 1)
+	p.smallMax = max(share*smallMaxPercent/100, p.smallMin)
+	p.smallCap = p.smallMin
+	p.freq.init(share)
+	p.smallGhost.init(share - p.smallMin)
+	// Half the share: the main ghost only steers the small queue's size,
+	// and remembering fewer main-queue keys steers it as well (better on
+	// the database traces, a little worse on the workstation one).
+	p.mainGhost.init(share / 2)
 	p.main.resize(share + 64)
 }
 
-// reset forgets every entry, keeping the sizes.
+// reset forgets every entry and use, keeping the sizes.
 func (p *policy) reset() {
 	p.small.reset()
 	p.main.reset()
 	p.main.resize(p.share + 64)
-	p.ghost.reset()
+	p.smallCap = p.smallMin
+	p.freq.reset()
+	p.smallGhost.reset()
+	p.mainGhost.reset()
 }
 
-// place queues e, a new entry of hash h, for eviction: in the main queue
-// if its key was evicted from the small queue lately, in the small queue
-// otherwise.
-func (sh *shard) place(e *entry, h uint64, _ int64) {
+// mainHasRoom reports whether an entry may join the main queue without
+// taking a victim's place: the small queue (not counting the entry) is at
+// or over its target, so the main queue is under its own. Shards of a
+// store hold their share of MaxEntries only on average, so the test is on
+// the small queue's length, not the main queue's.
+func (p *policy) mainHasRoom() bool { return p.small.live >= p.smallCap }
+
+// place queues e, a new entry of hash h, for eviction. A key evicted from
+// the small queue lately goes to the main queue, if it beats that queue's
+// victim, and makes the small queue grow: it was evicted too early. A key
+// evicted from the main queue lately makes the small queue shrink.
+func (sh *shard) place(e *entry, h uint64, now int64) {
 	p := &sh.pol
-	if p.ghost.take(h) {
+	p.freq.increment(h)
+	if p.smallGhost.take(h) && sh.beats(h, now) {
+		p.smallCap = min(p.smallCap+1, p.smallMax)
 		e.setQueue(inMain, 0)
 		p.main.push(e)
 		return
 	}
+	if p.mainGhost.take(h) {
+		p.smallCap = max(p.smallCap-1, p.smallMin)
+	}
 	e.setQueue(inSmall, 0)
 	p.small.push(e)
+	// While the store fills, nothing is evicted, and the small queue
+	// would grow to the whole shard, its ring with it. Moving its front
+	// entry on now does what evictSmall will do when the store is full
+	// (while the main queue has room, every entry leaving the small queue
+	// joins it), in the same order.
+	if p.small.live > p.smallCap && sh.bound.count.Load() < sh.bound.max {
+		sh.toMain(p.small.pop())
+	}
+}
+
+// toMain moves e, just taken from the small queue, to the main queue,
+// counting the reads it had there in the sketch.
+func (sh *shard) toMain(e *entry) {
+	p := &sh.pol
+	if f := e.freq(); f > 0 {
+		h := sh.hash(e.key)
+		for range f {
+			p.freq.increment(h)
+		}
+	}
+	e.setQueue(inMain, 0)
+	p.main.push(e)
+}
+
+// beats reports whether the key of hash h may take a place in the main
+// queue: the queue has room, or the key was used more often than the
+// queue's victim.
+func (sh *shard) beats(h uint64, now int64) bool {
+	p := &sh.pol
+	if p.mainHasRoom() {
+		return true
+	}
+	v := sh.mainVictim(now)
+	return v == nil || p.freq.estimate(h) > p.freq.estimate(sh.hash(v.key))
 }
 
 // evict removes one entry to make room for a new one and reports whether
@@ -63,9 +140,12 @@ func (sh *shard) evict(now int64) bool {
 }
 
 // evictSmall takes entries from the front of the small queue: one read
-// since it was inserted moves to the main queue; the first one that was
-// not is evicted and its key remembered in the ghost. It reports whether
-// it evicted an entry (false if it moved them all).
+// since it was inserted moves to the main queue, as one not read does
+// while the main queue has room; the first of the others is evicted,
+// unless it was used more often than the main queue's victim, which it
+// then replaces (TinyLFU's admission, which keeps a loop's keys from
+// pushing each other out). It reports whether it evicted an entry (false
+// if it moved them all).
 func (sh *shard) evictSmall(now int64) bool {
 	p := &sh.pol
 	for e := p.small.pop(); e != nil; e = p.small.pop() {
@@ -75,13 +155,20 @@ func (sh *shard) evictSmall(now int64) bool {
 			sh.remove(e, h)
 			return true
 		}
-		if e.freq() > 0 {
-			e.setQueue(inMain, 0)
-			p.main.push(e)
+		if e.freq() > 0 || p.mainHasRoom() {
+			sh.toMain(e)
 			continue
 		}
+		if v := sh.mainVictim(now); v == nil || p.freq.estimate(h) > p.freq.estimate(sh.hash(v.key))+admitMargin {
+			if v != nil {
+				sh.evictFromMain(v)
+			}
+			e.setQueue(inMain, 0)
+			p.main.push(e)
+			return true
+		}
 		e.setQueue(inNone, 0)
-		p.ghost.add(h)
+		p.smallGhost.add(h)
 		sh.remove(e, h)
 		return true
 	}
@@ -90,9 +177,9 @@ func (sh *shard) evictSmall(now int64) bool {
 
 // mainVictim returns the entry the main queue would evict next, leaving it
 // at the front: a CLOCK, where an entry read since it last reached the
-// front goes round again with one read taken, and the first one not read
-// is the victim. Expired entries it meets are removed. It returns nil if
-// the main queue is empty.
+// front goes round again with one read taken (and counted in the sketch),
+// and the first one not read is the victim. Expired entries it meets are
+// removed. It returns nil if the main queue is empty.
 func (sh *shard) mainVictim(now int64) *entry {
 	p := &sh.pol
 	for e := p.main.front(); e != nil; e = p.main.front() {
@@ -105,6 +192,7 @@ func (sh *shard) mainVictim(now int64) *entry {
 		if !e.takeRead() {
 			return e
 		}
+		p.freq.increment(sh.hash(e.key))
 		p.main.pop()
 		p.main.push(e)
 	}
@@ -118,8 +206,16 @@ func (sh *shard) evictMain(now int64) bool {
 	if v == nil {
 		return false
 	}
+	sh.evictFromMain(v)
+	return true
+}
+
+// evictFromMain evicts v, the front of the main queue, remembering its key
+// in the main ghost.
+func (sh *shard) evictFromMain(v *entry) {
+	h := sh.hash(v.key)
 	sh.pol.main.pop()
 	v.setQueue(inNone, 0)
-	sh.remove(v, sh.hash(v.key))
-	return true
+	sh.pol.mainGhost.add(h)
+	sh.remove(v, h)
 }
