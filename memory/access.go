@@ -2,56 +2,60 @@ package memory
 
 import "time"
 
-// This file holds the locked primitives that both the byte methods and the
-// value methods are built on. They take no context and do not check
-// whether the store is closed: their callers do.
+// This file holds the primitives that both the byte methods and the value
+// methods are built on. They take no context and do not check whether the
+// store is closed: their callers do.
 
 // load returns the value and version of key and whether it is present and
 // unexpired, recording the read for the eviction policy when touch is set.
-// It takes only the shard's read lock; an expired entry it finds is removed
-// afterwards under the write lock.
-func (s *Store) load(key string, touch bool) (val any, ver uint64, found bool) {
-	sh, _ := s.shard(key)
-	sh.mu.RLock()
-	e := sh.m[key]
+// It takes no lock (unless a writer keeps changing the entry) and writes
+// nothing shared once the entry's read counter is at its cap. An expired
+// entry it finds is removed afterwards under the lock.
+func (s *Store) load(key string, touch bool) (snap snapshot, found bool) {
+	h := s.hash(key)
+	sh := s.shardOf(h)
+	e := sh.tab.Load().find(key, h)
 	if e == nil {
-		sh.mu.RUnlock()
-		return nil, 0, false
+		return snap, false
 	}
-	if e.expires != 0 && s.now() >= e.expires {
-		sh.mu.RUnlock()
-		s.dropExpired(sh, key)
-		return nil, 0, false
+	snap, ok, retry := e.read()
+	if retry {
+		return s.loadLocked(sh, key, h, touch)
 	}
-	if touch && sh.capacity > 0 {
+	if !ok {
+		return snap, false
+	}
+	if snap.expires != 0 && s.now() >= snap.expires {
+		s.dropExpired(sh, key, h)
+		return snapshot{}, false
+	}
+	if touch {
 		e.touch()
 	}
-	val, ver = e.val, e.version
-	sh.mu.RUnlock()
-	return val, ver, true
+	return snap, true
 }
 
-// loadExpiry returns the value and expiry (in the store's clock, 0 for
-// none) of key and whether it is present and unexpired. It does not count
-// as a read for eviction.
-func (s *Store) loadExpiry(key string) (val any, expires int64, found bool) {
-	sh, _ := s.shard(key)
-	sh.mu.RLock()
-	e := sh.m[key]
-	if e == nil || (e.expires != 0 && s.now() >= e.expires) {
-		sh.mu.RUnlock()
-		return nil, 0, false
+// loadLocked is load under the shard's lock, for an entry that writers
+// kept changing while load tried to read it.
+func (s *Store) loadLocked(sh *shard, key string, h uint64, touch bool) (snapshot, bool) {
+	now := s.now()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e := sh.live(key, h, now)
+	if e == nil {
+		return snapshot{}, false
 	}
-	val, expires = e.val, e.expires
-	sh.mu.RUnlock()
-	return val, expires, true
+	if touch {
+		e.touch()
+	}
+	return e.locked(), true
 }
 
 // dropExpired removes the entry of key from sh if it has expired.
-func (s *Store) dropExpired(sh *shard, key string) {
+func (s *Store) dropExpired(sh *shard, key string, h uint64) {
 	now := s.now()
 	sh.mu.Lock()
-	sh.live(key, now)
+	sh.live(key, h, now)
 	sh.mu.Unlock()
 }
 
@@ -59,11 +63,12 @@ func (s *Store) dropExpired(sh *shard, key string) {
 // With onlyIfAbsent it writes only if key is absent or expired, and
 // reports whether it wrote.
 func (s *Store) put(key string, val any, ttl time.Duration, onlyIfAbsent bool) (ver uint64, ok bool) {
-	sh, h := s.shard(key)
+	h := s.hash(key)
+	sh := s.shardOf(h)
 	now := s.now()
 	exp := expiresAt(now, ttl)
 	sh.mu.Lock()
-	e := sh.live(key, now)
+	e := sh.live(key, h, now)
 	switch {
 	case e == nil:
 		e = sh.insert(key, h, val, exp, now)
@@ -73,7 +78,7 @@ func (s *Store) put(key string, val any, ttl time.Duration, onlyIfAbsent bool) (
 	default:
 		sh.update(e, val, exp)
 	}
-	ver = e.version
+	ver = e.version()
 	sh.mu.Unlock()
 	return ver, true
 }
@@ -89,26 +94,26 @@ func (s *Store) swap(key string, ver any, val any, ttl time.Duration) (newVer ui
 	if !isOurs {
 		return 0, false
 	}
-	sh, _ := s.shard(key)
-	now := s.now()
-	sh.mu.Lock()
-	e := sh.live(key, now)
-	if e == nil || e.version != want {
-		sh.mu.Unlock()
-		return 0, false
-	}
-	sh.update(e, val, expiresAt(now, ttl))
-	newVer = e.version
-	sh.mu.Unlock()
-	return newVer, true
-}
-
-// withLive runs f on the live entry of key under the shard's write lock
-// (e == nil if the key is absent or expired) and returns f's result.
-func withLive[T any](s *Store, key string, f func(sh *shard, e *entry, now int64) T) T {
-	sh, _ := s.shard(key)
+	h := s.hash(key)
+	sh := s.shardOf(h)
 	now := s.now()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	return f(sh, sh.live(key, now), now)
+	e := sh.live(key, h, now)
+	if e == nil || e.version() != want {
+		return 0, false
+	}
+	sh.update(e, val, expiresAt(now, ttl))
+	return e.version(), true
+}
+
+// withLive runs f on the live entry of key under the shard's lock (e ==
+// nil if the key is absent or expired) and returns f's result.
+func withLive[T any](s *Store, key string, f func(sh *shard, e *entry, h uint64, now int64) T) T {
+	h := s.hash(key)
+	sh := s.shardOf(h)
+	now := s.now()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return f(sh, sh.live(key, h, now), h, now)
 }

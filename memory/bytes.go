@@ -20,11 +20,11 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, false, err
 	}
-	v, _, found := s.load(key, true)
+	snap, found := s.load(key, true)
 	if !found {
 		return nil, false, nil
 	}
-	b, err := toBytes(key, v)
+	b, err := toBytes(key, snap.val)
 	if err != nil {
 		return nil, false, err
 	}
@@ -40,11 +40,11 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 	}
 	out := make([][]byte, len(keys))
 	for i, key := range keys {
-		v, _, found := s.load(key, true)
+		snap, found := s.load(key, true)
 		if !found {
 			continue
 		}
-		b, err := toBytes(key, v)
+		b, err := toBytes(key, snap.val)
 		if err != nil {
 			return nil, err
 		}
@@ -90,11 +90,11 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 	if err := s.begin(ctx); err != nil {
 		return false, err
 	}
-	return withLive(s, key, func(sh *shard, e *entry, _ int64) bool {
+	return withLive(s, key, func(sh *shard, e *entry, h uint64, _ int64) bool {
 		if e == nil {
 			return false
 		}
-		sh.remove(e)
+		sh.remove(e, h)
 		return true
 	}), nil
 }
@@ -105,7 +105,7 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	if err := s.begin(ctx); err != nil {
 		return false, err
 	}
-	_, _, found := s.load(key, false)
+	_, found := s.load(key, false)
 	return found, nil
 }
 
@@ -120,20 +120,21 @@ func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, 
 	if err := s.begin(ctx); err != nil {
 		return 0, err
 	}
-	sh, h := s.shard(key)
+	h := s.hash(key)
+	sh := s.shardOf(h)
 	now := s.now()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e := sh.live(key, now)
+	e := sh.live(key, h, now)
 	if e == nil {
 		sh.insert(key, h, delta, 0, now)
 		return delta, nil
 	}
-	nv, r, err := increment(e.val, delta)
+	nv, r, err := increment(e.value(), delta)
 	if err != nil {
 		return 0, fmt.Errorf("memory: increment key %q: %w", key, err)
 	}
-	sh.update(e, nv, e.expires)
+	sh.update(e, nv, e.expires.Load())
 	return r, nil
 }
 
@@ -143,12 +144,11 @@ func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool
 	if err := s.begin(ctx); err != nil {
 		return false, err
 	}
-	return withLive(s, key, func(sh *shard, e *entry, now int64) bool {
+	return withLive(s, key, func(sh *shard, e *entry, _ uint64, now int64) bool {
 		if e == nil {
 			return false
 		}
 		sh.setExpires(e, expiresAt(now, ttl))
-		sh.waiters.Wake(key)
 		return true
 	}), nil
 }
@@ -171,10 +171,14 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 			sh.reset()
 			s.waiters.WakeAll()
 		} else {
-			for k, e := range sh.m {
-				if strings.HasPrefix(k, prefix) {
-					sh.remove(e)
+			var doomed []*entry
+			sh.tab.Load().each(func(e *entry) {
+				if strings.HasPrefix(e.key, prefix) {
+					doomed = append(doomed, e)
 				}
+			})
+			for _, e := range doomed {
+				sh.remove(e, s.hash(e.key))
 			}
 		}
 		sh.mu.Unlock()
@@ -188,11 +192,11 @@ func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) 
 	if err := s.begin(ctx); err != nil {
 		return false, err
 	}
-	return withLive(s, key, func(sh *shard, e *entry, _ int64) bool {
-		if e == nil || !equalBytes(e.val, token) {
+	return withLive(s, key, func(sh *shard, e *entry, h uint64, _ int64) bool {
+		if e == nil || !equalBytes(e.value(), token) {
 			return false
 		}
-		sh.remove(e)
+		sh.remove(e, h)
 		return true
 	}), nil
 }
@@ -203,15 +207,15 @@ func (s *Store) GetVersion(ctx context.Context, key string) ([]byte, cache.Versi
 	if err := s.begin(ctx); err != nil {
 		return nil, nil, false, err
 	}
-	v, ver, found := s.load(key, true)
+	snap, found := s.load(key, true)
 	if !found {
 		return nil, nil, false, nil
 	}
-	b, err := toBytes(key, v)
+	b, err := toBytes(key, snap.val)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	return b, ver, true, nil
+	return b, snap.version, true, nil
 }
 
 // CompareAndSwap stores a copy of val under key with ttl only if the key

@@ -1,164 +1,214 @@
 package memory
 
-import "sync/atomic"
+import (
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+)
+
+// entry is one key of a shard: 48 bytes, the smallest size class that
+// holds a key, a value, a version and an expiry.
+//
+// Readers take no lock: they find the entry in the shard's table and read
+// it as a sequence lock (seqlock). A writer, who holds the shard's lock,
+// sets stWriting in state, stores the value's two words and the expiry,
+// and then stores the new version with stWriting clear; a reader loads
+// state, the value and the expiry, and state again, and keeps what it read
+// only if both loads of state show the same version, neither of them
+// writing. Every field a reader loads is atomic, so the race detector sees
+// no race, and Go's atomics are sequentially consistent, which is what a
+// seqlock needs. A value and its version are therefore always read as one:
+// a CompareAndSwap with the version read can never overwrite a value the
+// reader did not see.
+//
+// The value is held as the two words of its interface, each in an atomic
+// pointer: the type word points to the value's type descriptor (which the
+// garbage collector ignores outside the heap, and which stays alive as
+// long as the type does), the data word to the value or its box. Storing
+// both words separately is what lets a reader see a value without a
+// pointer to a fresh box per write (which would cost an allocation per Set
+// and 16 bytes per entry).
+type entry struct {
+	key     string         // set before the entry is published, never changed
+	typ     unsafe.Pointer // atomic: type word of the value
+	data    unsafe.Pointer // atomic: data word of the value
+	state   atomic.Uint64  // see the st* constants
+	expires atomic.Int64   // in the store's clock (see Store.now); 0: never
+}
+
+// The bits of entry.state. The version, unique in the store and increasing
+// per key (see shard.nextVersion), is in the top 56 bits.
+const (
+	stWriting uint64 = 1 << 0 // a writer is changing the value
+	stDead    uint64 = 1 << 1 // removed: the entry is no longer the key's
+
+	freqShift        = 2
+	stFreq    uint64 = 3 << freqShift // reads since the policy last looked, capped at maxFreq
+	maxFreq          = 3
+
+	queueShift        = 4
+	stQueue    uint64 = 3 << queueShift // where the policy holds the entry (inNone, inSmall, inMain)
+
+	verShift = 8
+	verBits  = 64 - verShift
+	stFlags  = 1<<verShift - 1 // everything but the version
+
+	// stStable is what a reader's two loads of state must agree on: the
+	// policy's bits may change while a value is read.
+	stStable = ^(stFreq | stQueue)
+)
 
 // Where an entry is queued for eviction.
 const (
-	inNone  uint8 = iota // unbounded store: no queue
-	inSmall              // S3-FIFO's small (probation) queue
-	inMain               // S3-FIFO's main queue
+	inNone  uint64 = iota // unbounded store: no queue
+	inSmall               // the small (probation) queue
+	inMain                // the main queue
 )
 
-// maxFreq caps an entry's read counter: an entry read at least this often
-// since it last reached the end of the main queue survives that many
-// further passes.
-const maxFreq = 3
+// readSpins is how many times a reader tries to read an entry that a
+// writer is changing before it takes the shard's lock instead.
+const readSpins = 4
 
-// entry is one key of a shard. Every field but freq is written only under
-// the shard's write lock and read under either lock; freq is bumped by
-// readers holding only the read lock, so it is atomic.
-type entry struct {
-	key     string
-	val     any   // []byte written by the byte path (owned by the store), anything from the value path
-	expires int64 // in the store's clock (see Store.now); 0: never
-	version uint64
-	hash    uint64 // maphash of key, for the ghost queue
-
-	freq    atomic.Uint32 // reads since the last eviction pass, capped at maxFreq
-	queue   uint8         // inNone, inSmall or inMain
-	heapIdx int           // index in the shard's expiry heap; -1 when not in it
-
-	prev, next *entry // neighbours in the queue: prev is newer, next is older
+// eface is the layout of an interface value without methods.
+type eface struct {
+	typ, data unsafe.Pointer
 }
+
+// snapshot is what a reader got from an entry.
+type snapshot struct {
+	val     any
+	version uint64
+	expires int64
+}
+
+// read returns a consistent snapshot of e without a lock. ok is false if e
+// has been removed (the key is absent), and retry is true if a writer kept
+// changing e: the caller then reads under the shard's lock.
+func (e *entry) read() (s snapshot, ok, retry bool) {
+	for i := 0; i < readSpins; i++ {
+		s1 := e.state.Load()
+		if s1&stDead != 0 {
+			return s, false, false
+		}
+		if s1&stWriting == 0 {
+			p := (*eface)(unsafe.Pointer(&s.val))
+			p.typ = atomic.LoadPointer(&e.typ)
+			p.data = atomic.LoadPointer(&e.data)
+			s.expires = e.expires.Load()
+			if s2 := e.state.Load(); s1&stStable == s2&stStable {
+				s.version = s1 >> verShift
+				return s, true, false
+			}
+			s = snapshot{}
+		}
+		runtime.Gosched()
+	}
+	return s, false, true
+}
+
+// locked returns e's snapshot; the shard's lock must be held, so no writer
+// is active.
+func (e *entry) locked() snapshot {
+	var s snapshot
+	p := (*eface)(unsafe.Pointer(&s.val))
+	p.typ = atomic.LoadPointer(&e.typ)
+	p.data = atomic.LoadPointer(&e.data)
+	s.expires = e.expires.Load()
+	s.version = e.state.Load() >> verShift
+	return s
+}
+
+// value returns e's value; the shard's lock must be held.
+func (e *entry) value() any {
+	var v any
+	p := (*eface)(unsafe.Pointer(&v))
+	p.typ = atomic.LoadPointer(&e.typ)
+	p.data = atomic.LoadPointer(&e.data)
+	return v
+}
+
+// version returns e's version.
+func (e *entry) version() uint64 { return e.state.Load() >> verShift }
 
 // expired reports whether e has expired at time now.
 func (e *entry) expired(now int64) bool {
-	return e.expires != 0 && now >= e.expires
+	x := e.expires.Load()
+	return x != 0 && now >= x
+}
+
+// dead reports whether e has been removed.
+func (e *entry) dead() bool { return e.state.Load()&stDead != 0 }
+
+// set gives e the value val, the version ver and the expiry expires. The
+// shard's lock must be held.
+func (e *entry) set(val any, ver uint64, expires int64) {
+	e.update(func(s uint64) uint64 { return s | stWriting })
+	p := (*eface)(unsafe.Pointer(&val))
+	atomic.StorePointer(&e.typ, p.typ)
+	atomic.StorePointer(&e.data, p.data)
+	e.expires.Store(expires)
+	e.update(func(s uint64) uint64 {
+		return s&(stFlags&^stWriting) | ver<<verShift
+	})
+}
+
+// kill marks e removed and drops its value, so that the queues and the
+// expiry heap, which may still point to e for a while, do not keep the
+// value alive. The shard's lock must be held.
+func (e *entry) kill() {
+	e.update(func(s uint64) uint64 { return s | stWriting | stDead })
+	atomic.StorePointer(&e.typ, nil)
+	atomic.StorePointer(&e.data, nil)
+	e.update(func(s uint64) uint64 { return s &^ stWriting })
+}
+
+// update replaces e's state with f of it. Readers may change the
+// frequency bits at the same time, so it retries until its change lands
+// on the state it read.
+func (e *entry) update(f func(uint64) uint64) {
+	for {
+		s := e.state.Load()
+		if e.state.CompareAndSwap(s, f(s)) {
+			return
+		}
+	}
 }
 
 // touch records a read of e for the eviction policy. Once the counter is
 // at its cap a read writes nothing, so hot keys cause no cache-line
-// traffic between cores.
+// traffic between cores. A bump lost to a race is a read not counted,
+// which the policy tolerates.
 func (e *entry) touch() {
-	if e.freq.Load() < maxFreq {
-		// A race between two readers may let the counter pass the cap by
-		// one; eviction only tests it against zero and decrements it.
-		e.freq.Add(1)
+	s := e.state.Load()
+	if s&stFreq != stFreq && s&stQueue != 0 {
+		e.state.CompareAndSwap(s, s+1<<freqShift)
 	}
 }
 
-// fifo is an intrusive doubly linked FIFO queue of entries: new entries
-// enter at head, eviction looks at tail.
-type fifo struct {
-	head, tail *entry
-	len        int
+// freq returns e's read counter.
+func (e *entry) freq() uint64 { return e.state.Load() & stFreq >> freqShift }
+
+// queue returns where the policy holds e.
+func (e *entry) queue() uint64 { return e.state.Load() & stQueue >> queueShift }
+
+// setQueue files e under queue q with its read counter at freq. The
+// shard's lock must be held.
+func (e *entry) setQueue(q, freq uint64) {
+	e.update(func(s uint64) uint64 {
+		return s&^(stQueue|stFreq) | q<<queueShift | freq<<freqShift
+	})
 }
 
-// pushHead adds e at the head of q.
-func (q *fifo) pushHead(e *entry) {
-	e.prev = nil
-	e.next = q.head
-	if q.head != nil {
-		q.head.prev = e
-	} else {
-		q.tail = e
-	}
-	q.head = e
-	q.len++
-}
-
-// remove unlinks e, which must be in q.
-func (q *fifo) remove(e *entry) {
-	if e.prev != nil {
-		e.prev.next = e.next
-	} else {
-		q.head = e.next
-	}
-	if e.next != nil {
-		e.next.prev = e.prev
-	} else {
-		q.tail = e.prev
-	}
-	e.prev, e.next = nil, nil
-	q.len--
-}
-
-// expiryHeap is a min-heap of the entries of a shard that have an expiry,
-// ordered by expiry time. Each entry knows its index, so that it can be
-// removed or moved when it is deleted or gets a new TTL.
-type expiryHeap []*entry
-
-// push adds e, which must have an expiry and not be in h.
-func (h *expiryHeap) push(e *entry) {
-	e.heapIdx = len(*h)
-	*h = append(*h, e)
-	h.up(len(*h) - 1)
-}
-
-// remove takes e, which must be in h, out of h.
-func (h *expiryHeap) remove(e *entry) {
-	i := e.heapIdx
-	last := len(*h) - 1
-	if i != last {
-		h.swap(i, last)
-	}
-	(*h)[last] = nil
-	*h = (*h)[:last]
-	e.heapIdx = -1
-	if i != last {
-		h.fix(i)
-	}
-}
-
-// fix restores the heap order after the expiry of the entry at i changed.
-func (h expiryHeap) fix(i int) {
-	if !h.down(i) {
-		h.up(i)
-	}
-}
-
-// peek returns the entry that expires first, or nil.
-func (h expiryHeap) peek() *entry {
-	if len(h) == 0 {
-		return nil
-	}
-	return h[0]
-}
-
-func (h expiryHeap) swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].heapIdx = i
-	h[j].heapIdx = j
-}
-
-func (h expiryHeap) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if h[p].expires <= h[i].expires {
-			return
-		}
-		h.swap(i, p)
-		i = p
-	}
-}
-
-// down moves the entry at i towards the leaves and reports whether it moved.
-func (h expiryHeap) down(i int) bool {
-	start := i
+// takeRead decrements e's read counter if it is not zero, and reports
+// whether it did. The shard's lock must be held.
+func (e *entry) takeRead() bool {
 	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			break
+		s := e.state.Load()
+		if s&stFreq == 0 {
+			return false
 		}
-		c := l
-		if r := l + 1; r < len(h) && h[r].expires < h[l].expires {
-			c = r
+		if e.state.CompareAndSwap(s, s-1<<freqShift) {
+			return true
 		}
-		if h[i].expires <= h[c].expires {
-			break
-		}
-		h.swap(i, c)
-		i = c
 	}
-	return i > start
 }

@@ -1,12 +1,16 @@
 package memory
 
 import (
+	"hash/maphash"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 )
+
+// testSeed hashes keys in tests that build shards by hand.
+var testSeed = maphash.MakeSeed()
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
@@ -36,70 +40,99 @@ func newTestStore(t testing.TB, opts Options) (*Store, *fakeClock) {
 	return s, clk
 }
 
-// checkInvariants verifies the internal bookkeeping of every shard: the
-// queues hold exactly the entries of the map (when bounded), no shard
-// exceeds its share, and the expiry heap holds exactly the entries with an
-// expiry, in heap order.
+// checkInvariants verifies the internal bookkeeping of every shard: each
+// entry is found in its shard's table under its key and is alive, the
+// expiry count and heap cover the entries with an expiry, and, when
+// bounded, the queues hold exactly the entries of the table and the
+// shared count is the number of entries, within MaxEntries.
 func checkInvariants(t testing.TB, s *Store) {
 	t.Helper()
+	total := 0
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		withExpiry := 0
-		for k, e := range sh.m {
-			if e.key != k {
-				t.Errorf("shard %d: entry of %q filed under %q", i, e.key, k)
-			}
-			if e.expires != 0 {
-				withExpiry++
-				if e.heapIdx < 0 || e.heapIdx >= len(sh.exp) || sh.exp[e.heapIdx] != e {
-					t.Errorf("shard %d: %q has an expiry but a wrong heap index %d", i, k, e.heapIdx)
-				}
-			} else if e.heapIdx != -1 {
-				t.Errorf("shard %d: %q has no expiry but heap index %d", i, k, e.heapIdx)
+		tab := sh.tab.Load()
+		n, withExpiry, queued := 0, 0, 0
+		items := map[*entry]int64{}
+		for _, it := range sh.exp {
+			if at, ok := items[it.e]; !ok || it.at < at {
+				items[it.e] = it.at
 			}
 		}
-		if withExpiry != len(sh.exp) {
-			t.Errorf("shard %d: %d entries with expiry, heap holds %d", i, withExpiry, len(sh.exp))
+		tab.each(func(e *entry) {
+			n++
+			h := s.hash(e.key)
+			if s.shardOf(h) != sh {
+				t.Errorf("shard %d: %q belongs to another shard", i, e.key)
+			}
+			if tab.find(e.key, h) != e {
+				t.Errorf("shard %d: %q is not found under its key", i, e.key)
+			}
+			if e.dead() {
+				t.Errorf("shard %d: %q is in the table but dead", i, e.key)
+			}
+			if exp := e.expires.Load(); exp != 0 {
+				withExpiry++
+				if at, ok := items[e]; !ok || at > exp {
+					t.Errorf("shard %d: %q expires at %d without a heap item before it", i, e.key, exp)
+				}
+			}
+			if q := e.queue(); q != inNone {
+				queued++
+				if s.bound == nil {
+					t.Errorf("shard %d: %q is queued in an unbounded store", i, e.key)
+				}
+			} else if s.bound != nil {
+				t.Errorf("shard %d: %q is in no queue", i, e.key)
+			}
+		})
+		if n != tab.live {
+			t.Errorf("shard %d: table counts %d entries, holds %d", i, tab.live, n)
+		}
+		if withExpiry != sh.ttl {
+			t.Errorf("shard %d: %d entries with expiry, counted %d", i, withExpiry, sh.ttl)
 		}
 		for j := 1; j < len(sh.exp); j++ {
-			if p := (j - 1) / 2; sh.exp[p].expires > sh.exp[j].expires {
+			if p := (j - 1) / 2; sh.exp[p].at > sh.exp[j].at {
 				t.Errorf("shard %d: heap order broken at %d", i, j)
 			}
 		}
-		if sh.capacity > 0 {
-			if len(sh.m) > sh.capacity {
-				t.Errorf("shard %d: %d entries over its share %d", i, len(sh.m), sh.capacity)
-			}
-			n := countQueue(t, &sh.small, inSmall, sh.m) + countQueue(t, &sh.main, inMain, sh.m)
-			if n != len(sh.m) {
-				t.Errorf("shard %d: queues hold %d entries, map %d", i, n, len(sh.m))
+		if s.bound != nil {
+			m := countRing(t, &sh.pol.small, inSmall) + countRing(t, &sh.pol.main, inMain)
+			if m != n {
+				t.Errorf("shard %d: queues hold %d entries, table %d", i, m, n)
 			}
 		}
+		total += n
 		sh.mu.Unlock()
+	}
+	if s.bound != nil {
+		if c := s.bound.count.Load(); c != int64(total) {
+			t.Errorf("the store counts %d entries, holds %d", c, total)
+		}
+		if int64(total) > s.bound.max {
+			t.Errorf("%d entries over MaxEntries %d", total, s.bound.max)
+		}
 	}
 }
 
-// countQueue walks q checking its links and that its entries are in m.
-func countQueue(t testing.TB, q *fifo, tag uint8, m map[string]*entry) int {
+// countRing walks r checking that its live entries are tagged with q and
+// that it counts them right, and returns how many there are.
+func countRing(t testing.TB, r *ring, q uint64) int {
 	t.Helper()
 	n := 0
-	var prev *entry
-	for e := q.head; e != nil; e = e.next {
-		if e.prev != prev {
-			t.Errorf("queue %d: broken back link at %q", tag, e.key)
+	for i := range r.n {
+		e := r.buf[(r.head+i)%len(r.buf)]
+		if e.dead() {
+			continue
 		}
-		if e.queue != tag {
-			t.Errorf("queue %d: %q is tagged %d", tag, e.key, e.queue)
+		if e.queue() != q {
+			t.Errorf("queue %d: %q is tagged %d", q, e.key, e.queue())
 		}
-		if m[e.key] != e {
-			t.Errorf("queue %d: %q is not in the map", tag, e.key)
-		}
-		prev = e
 		n++
 	}
-	if q.tail != prev || q.len != n {
-		t.Errorf("queue %d: len %d, walked %d", tag, q.len, n)
+	if n != r.live {
+		t.Errorf("queue %d: counts %d live entries, holds %d", q, r.live, n)
 	}
 	return n
 }

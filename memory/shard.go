@@ -1,149 +1,244 @@
 package memory
 
 import (
+	"hash/maphash"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cachekit/cachekit/internal/leasewait"
 )
 
-// shard is one independently locked part of a Store.
+// shard is one independently locked part of a Store. Readers use only tab
+// and the entries it points to, without the lock; writers hold mu.
 type shard struct {
-	// mu guards every field below and the entries in m: readers take the
-	// read lock (and may only bump entry.freq), writers the write lock.
-	mu sync.RWMutex
-	m  map[string]*entry
+	tab atomic.Pointer[table]
+	// Keeps the lock, which every write takes, off the cache line of tab,
+	// which every read loads.
+	_ [56]byte
 
-	capacity int // this shard's share of MaxEntries; 0: unbounded
-	smallCap int // target length of the small queue
-	small    fifo
-	main     fifo
-	ghost    ghost
-	exp      expiryHeap
+	// mu guards every field below, the changes of tab and of the entries.
+	mu sync.Mutex
+
+	seed    maphash.Seed     // the store's
+	bound   *bound           // the store's entry count; nil when unbounded
+	peers   []shard          // the store's shards, this one included
+	waiters *leasewait.Table // the store's watches, woken by every change of a key
 
 	seq    uint64 // writes so far in this shard
 	id     uint64 // index of this shard
 	idBits uint   // log2 of the number of shards
 
-	waiters *leasewait.Table // the store's watches, woken by every change of a key
+	ttl int        // entries with an expiry
+	exp expiryHeap // the entries with an expiry, earliest first
+	pol policy     // eviction; unused when unbounded
 
-	// Keeps the lock of the next shard in the array off this shard's
-	// last cache line.
+	// Keeps the next shard's tab off this shard's last cache line.
 	_ [64]byte
 }
 
-// init prepares sh as shard id of 1<<idBits, holding at most capacity
-// entries (0: unbounded).
-func (sh *shard) init(id uint64, idBits uint, capacity int, waiters *leasewait.Table) {
-	sh.m = make(map[string]*entry)
-	sh.waiters = waiters
-	sh.id, sh.idBits = id, idBits
-	sh.capacity = capacity
-	if capacity > 0 {
-		sh.smallCap = max(capacity/10, 1)
-		sh.ghost.size = max(capacity-sh.smallCap, 1)
+// bound is the shared count of a bounded store's entries. A shard that
+// inserts a key takes a place in the count first and, if that passes max,
+// evicts one of its own entries, so that the store holds max entries, not
+// each shard its share (which, with keys spread at random, would leave a
+// fraction of a percent of the bound unused).
+type bound struct {
+	max   int64
+	count atomic.Int64
+}
+
+// init prepares sh as shard id of 1<<idBits, with share as its part of the
+// store's bound b (nil: unbounded).
+func (sh *shard) init(id uint64, idBits uint, seed maphash.Seed, b *bound, share int, peers []shard, waiters *leasewait.Table) {
+	sh.id, sh.idBits, sh.peers = id, idBits, peers
+	sh.seed, sh.bound, sh.waiters = seed, b, waiters
+	if b != nil {
+		sh.pol.init(share)
+		sh.tab.Store(newTable(share + share/32))
+	} else {
+		sh.tab.Store(newTable(0))
 	}
 }
 
+// hash returns the hash of key, as the store computes it.
+func (sh *shard) hash(key string) uint64 { return maphash.String(sh.seed, key) }
+
 // nextVersion returns a version for a write in this shard: larger than any
-// earlier one of the shard, and different from those of other shards.
+// earlier one of the shard, and different from those of other shards
+// (until the shard's 2^(56-log2(shards)) writes wrap the counter).
 func (sh *shard) nextVersion() uint64 {
 	sh.seq++
-	return sh.seq<<sh.idBits | sh.id
+	return (sh.seq<<sh.idBits | sh.id) & (1<<verBits - 1)
 }
 
-// live returns the unexpired entry of key, or nil. An expired entry is
-// removed. The write lock must be held.
-func (sh *shard) live(key string, now int64) *entry {
-	e := sh.m[key]
+// live returns the unexpired entry of key (of hash h), or nil. An expired
+// entry is removed. The lock must be held.
+func (sh *shard) live(key string, h uint64, now int64) *entry {
+	e := sh.tab.Load().find(key, h)
 	if e != nil && e.expired(now) {
-		sh.remove(e)
+		sh.remove(e, h)
 		return nil
 	}
 	return e
 }
 
 // insert stores a new entry for key, which must be absent, evicting first
-// if the shard is full. The write lock must be held.
-func (sh *shard) insert(key string, hash uint64, val any, expires, now int64) *entry {
-	e := &entry{key: key, val: val, hash: hash, version: sh.nextVersion(), heapIdx: -1}
-	if sh.capacity > 0 {
-		for len(sh.m) >= sh.capacity && sh.evict(now) {
-		}
-		if sh.ghost.take(hash) {
-			e.queue = inMain
-			sh.main.pushHead(e)
-		} else {
-			e.queue = inSmall
-			sh.small.pushHead(e)
-		}
+// if the store is full. The lock must be held.
+func (sh *shard) insert(key string, h uint64, val any, expires, now int64) *entry {
+	if sh.bound != nil && sh.bound.count.Add(1) > sh.bound.max {
+		sh.makeRoom(now)
 	}
-	sh.m[key] = e
-	sh.setExpires(e, expires)
+	e := &entry{key: key}
+	e.set(val, sh.nextVersion(), expires)
+	t := sh.tab.Load()
+	if t.full() {
+		sh.grow(t)
+		t = sh.tab.Load()
+	}
+	if sh.bound != nil {
+		sh.place(e, h, now)
+	}
+	t.insert(e, h)
+	if expires != 0 {
+		sh.ttl++
+		sh.exp.push(e, expires)
+	}
 	sh.waiters.Wake(key)
 	return e
 }
 
+// grow replaces the full table t with one without tombstones and with room
+// to grow: twice the entries in an unbounded shard, an eighth more in a
+// bounded one, which holds about its share. The lock must be held.
+func (sh *shard) grow(t *table) {
+	n := 2*t.live + 1
+	if sh.bound != nil {
+		n = max(t.live+t.live/8, sh.pol.share+sh.pol.share/32)
+	}
+	sh.tab.Store(t.rebuilt(n, func(e *entry) uint64 { return sh.hash(e.key) }))
+}
+
+// makeRoom evicts entries until the store's count is within its bound:
+// this shard's own, or, when it has none left (its keys went to other
+// shards), another shard's. The lock must be held. Other shards' locks are
+// only tried, never waited for: a writer holding one either has entries to
+// evict and will let go, or has none and tries the others as this one
+// does.
+func (sh *shard) makeRoom(now int64) {
+	for sh.bound.count.Load() > sh.bound.max {
+		if sh.evict(now) {
+			continue
+		}
+		evicted := false
+		for i := 1; i < len(sh.peers) && !evicted; i++ {
+			p := &sh.peers[(int(sh.id)+i)%len(sh.peers)]
+			if p.mu.TryLock() {
+				evicted = p.evict(now)
+				p.mu.Unlock()
+			}
+		}
+		if !evicted {
+			runtime.Gosched()
+		}
+	}
+}
+
 // update gives the live entry e a new value and expiry. An overwrite counts
-// as a use of the key for eviction. The write lock must be held.
+// as a use of the key for eviction. The lock must be held.
 func (sh *shard) update(e *entry, val any, expires int64) {
-	e.val = val
-	e.version = sh.nextVersion()
-	sh.setExpires(e, expires)
-	if sh.capacity > 0 {
+	old := e.expires.Load()
+	e.set(val, sh.nextVersion(), expires)
+	sh.expiryChanged(e, old, expires)
+	if sh.bound != nil {
 		e.touch()
 	}
 	sh.waiters.Wake(e.key)
 }
 
-// setExpires changes the expiry of e, keeping the expiry heap in step. The
-// write lock must be held.
+// setExpires changes the expiry of the live entry e, keeping its value and
+// version. The lock must be held.
 func (sh *shard) setExpires(e *entry, expires int64) {
-	old := e.expires
-	e.expires = expires
+	old := e.expires.Load()
+	e.expires.Store(expires)
+	sh.expiryChanged(e, old, expires)
+	sh.waiters.Wake(e.key)
+}
+
+// expiryChanged keeps the expiry heap and count in step with a change of
+// e's expiry from old to new. The lock must be held.
+func (sh *shard) expiryChanged(e *entry, old, new int64) {
 	switch {
-	case old == 0 && expires != 0:
-		sh.exp.push(e)
-	case old != 0 && expires == 0:
-		sh.exp.remove(e)
-	case old != expires:
-		sh.exp.fix(e.heapIdx)
+	case old == 0 && new != 0:
+		sh.ttl++
+	case old != 0 && new == 0:
+		sh.ttl--
+	}
+	if needsItem(old, new) {
+		sh.exp.push(e, new)
+	}
+	sh.compactExpiry()
+}
+
+// compactExpiry compacts the expiry heap when it holds more than twice the
+// items it needs, which keeps its upkeep amortised O(1) per write. The
+// lock must be held.
+func (sh *shard) compactExpiry() {
+	if len(sh.exp) > 2*sh.ttl+64 {
+		sh.exp.compact()
 	}
 }
 
-// remove deletes e from the shard. The write lock must be held.
-func (sh *shard) remove(e *entry) {
-	delete(sh.m, e.key)
-	switch e.queue {
-	case inSmall:
-		sh.small.remove(e)
-	case inMain:
-		sh.main.remove(e)
+// remove deletes e, whose key has hash h, from the shard. The lock must be
+// held.
+func (sh *shard) remove(e *entry, h uint64) {
+	if !sh.tab.Load().remove(e, h) {
+		return
 	}
-	e.queue = inNone
-	if e.heapIdx >= 0 {
-		sh.exp.remove(e)
+	switch e.queue() {
+	case inSmall:
+		sh.pol.small.died()
+	case inMain:
+		sh.pol.main.died()
+	}
+	hadExpiry := e.expires.Load() != 0
+	e.kill()
+	if hadExpiry {
+		sh.ttl--
+		sh.compactExpiry()
+	}
+	if sh.bound != nil {
+		sh.bound.count.Add(-1)
 	}
 	sh.waiters.Wake(e.key)
 }
 
 // removeExpired removes up to budget entries that have expired at now and
-// reports whether more remain. The write lock must be held.
+// reports whether more remain. The lock must be held.
 func (sh *shard) removeExpired(now int64, budget int) (more bool) {
-	for e := sh.exp.peek(); e != nil && e.expired(now); e = sh.exp.peek() {
-		if budget == 0 {
-			return true
+	for ; budget > 0; budget-- {
+		e := sh.exp.nextExpired(now)
+		if e == nil {
+			return false
 		}
-		sh.remove(e)
-		budget--
+		sh.remove(e, sh.hash(e.key))
 	}
-	return false
+	return len(sh.exp) > 0 && sh.exp.peek().at <= now
 }
 
+// len returns the number of entries. The lock must be held.
+func (sh *shard) len() int { return sh.tab.Load().live }
+
 // reset empties the shard, keeping its version sequence so that versions
-// stay unique. The write lock must be held.
+// stay unique. Readers still on the old table may see its entries until
+// they return. The lock must be held.
 func (sh *shard) reset() {
-	sh.m = make(map[string]*entry)
-	sh.small, sh.main = fifo{}, fifo{}
-	sh.ghost.reset()
-	sh.exp = nil
+	t := sh.tab.Load()
+	if sh.bound != nil {
+		sh.bound.count.Add(-int64(t.live))
+		sh.pol.reset()
+		sh.tab.Store(newTable(sh.pol.share + sh.pol.share/32))
+	} else {
+		sh.tab.Store(newTable(0))
+	}
+	sh.exp, sh.ttl = nil, 0
 }

@@ -26,6 +26,7 @@ type Store struct {
 	shards []shard
 	mask   uint64 // len(shards) - 1
 	seed   maphash.Seed
+	bound  *bound // nil when unbounded
 
 	clock func() time.Time // Options.Clock; nil for the real clock
 	base  time.Time        // clock reading at New; now() counts from it
@@ -78,17 +79,17 @@ func newStore(opts Options, onSweep func()) *Store {
 		onSweep: onSweep,
 	}
 	s.base = c.clock()
+	if c.maxEntries > 0 {
+		s.bound = &bound{max: int64(c.maxEntries)}
+	}
 	idBits := uint(bits.TrailingZeros(uint(c.shards)))
 	for i := range s.shards {
-		capacity := 0
-		if c.maxEntries > 0 {
-			// Spread the remainder so that the shares add up to maxEntries.
-			capacity = c.maxEntries / c.shards
-			if i < c.maxEntries%c.shards {
-				capacity++
-			}
+		// Spread the remainder, so that the shares add up to maxEntries.
+		share := c.maxEntries / c.shards
+		if i < c.maxEntries%c.shards {
+			share++
 		}
-		s.shards[i].init(uint64(i), idBits, capacity, &s.waiters)
+		s.shards[i].init(uint64(i), idBits, s.seed, s.bound, share, s.shards, &s.waiters)
 	}
 	if c.interval > 0 {
 		s.done = make(chan struct{})
@@ -120,14 +121,17 @@ func (s *Store) Close() error {
 }
 
 // Len returns the number of entries held, counting expired entries that
-// have not been removed yet.
+// have not been removed yet. It locks every shard at once, so that an
+// entry moving between shards (one evicted here for one inserted there) is
+// counted once.
 func (s *Store) Len() int {
+	for i := range s.shards {
+		s.shards[i].mu.Lock()
+	}
 	n := 0
 	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		n += len(sh.m)
-		sh.mu.RUnlock()
+		n += s.shards[i].len()
+		s.shards[i].mu.Unlock()
 	}
 	return n
 }
@@ -178,11 +182,13 @@ func (s *Store) begin(ctx context.Context) error {
 	return nil
 }
 
-// shard returns the shard of key and the key's hash.
-func (s *Store) shard(key string) (*shard, uint64) {
-	h := maphash.String(s.seed, key)
-	return &s.shards[h&s.mask], h
-}
+// hash returns the hash of key. Its low 7 bits are the key's tag in its
+// shard's table, the next ones choose the shard, and the high ones the
+// key's place in the table.
+func (s *Store) hash(key string) uint64 { return maphash.String(s.seed, key) }
+
+// shardOf returns the shard of the key of hash h.
+func (s *Store) shardOf(h uint64) *shard { return &s.shards[h>>7&s.mask] }
 
 // now returns the current time of the store's clock in nanoseconds since
 // New. On the real clock it reads only the monotonic clock (time.Since's

@@ -11,11 +11,12 @@ func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, 
 	if err := s.begin(ctx); err != nil {
 		return nil, 0, false, err
 	}
-	v, expires, found := s.loadExpiry(key)
+	snap, found := s.load(key, false)
 	if !found {
 		return nil, 0, false, nil
 	}
-	b, err := toBytes(key, v)
+	expires := snap.expires
+	b, err := toBytes(key, snap.val)
 	if err != nil {
 		return nil, 0, false, err
 	}

@@ -16,8 +16,8 @@ func (s *Store) GetValue(ctx context.Context, key string) (any, bool, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, false, err
 	}
-	v, _, found := s.load(key, true)
-	return v, found, nil
+	snap, found := s.load(key, true)
+	return snap.val, found, nil
 }
 
 // GetValueVersion returns the value of key, as GetValue does, its version
@@ -26,11 +26,11 @@ func (s *Store) GetValueVersion(ctx context.Context, key string) (any, cache.Ver
 	if err := s.begin(ctx); err != nil {
 		return nil, nil, false, err
 	}
-	v, ver, found := s.load(key, true)
+	snap, found := s.load(key, true)
 	if !found {
 		return nil, nil, false, nil
 	}
-	return v, ver, true, nil
+	return snap.val, snap.version, true, nil
 }
 
 // SetValue stores val under key with ttl (<= 0: no expiry), replacing any

@@ -42,7 +42,12 @@ func newCachekit[V any](store cache.Store, ser cache.Serializer[V], closer func(
 // memory store bounded to capacity entries: the value path, which keeps the
 // ints as they are.
 func NewCachekitMemory(capacity int) *Cachekit[int] {
-	s := memory.New(memory.Options{MaxEntries: capacity})
+	return NewCachekitMemoryStore(memory.New(memory.Options{MaxEntries: capacity}))
+}
+
+// NewCachekitMemoryStore returns a Cache[string, int] without serializer
+// on s; Close closes s.
+func NewCachekitMemoryStore(s *memory.Store) *Cachekit[int] {
 	return newCachekit[int](s, nil, s.Close)
 }
 

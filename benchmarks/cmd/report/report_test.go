@@ -37,7 +37,7 @@ func TestReportJudgesEachTargetFromTheMedians(t *testing.T) {
 	for _, want := range []string{
 		// medians: 21 ns vs 26.25 ns
 		"| Memory Get hit (Cache[string, int], no serializer) | 0.80× (21.0 ns vs 26.2 ns) | ≤ 1.00× otter | met |",
-		"| Memory Set | 2.00× (100.0 ns vs 50.0 ns) | ≤ 1.00× otter | MISSED |",
+		"| Memory Set | 2.00× (100.0 ns vs 50.0 ns) | ≤ 1.50× otter | MISSED |",
 		// a variant: cachekit-near, not cachekit, against rueidis
 		"| Redis hot key through the near cache (ClientSideCache) | 0.075× (300.0 ns vs 4.00 µs) | ≤ 0.10× rueidis | met |",
 		"| RedisHotKey | cachekit-near | rueidis | 300.0 ns | 4.00 µs | 0.075× | 0 / 1 |",

@@ -1,0 +1,96 @@
+package memory
+
+// ring is a FIFO queue of entries in a circular slice: 8 bytes per entry,
+// where a linked list would cost 16 in every entry. Entries enter at the
+// back and leave at the front.
+//
+// Removing an entry from the middle would take a search, so a removed
+// entry (marked dead) stays where it is until it reaches the front, where
+// pop drops it. live counts the entries that are not dead; when the dead
+// outnumber them the ring is compacted, so that it never holds more than
+// twice its live entries (plus a little).
+type ring struct {
+	buf  []*entry
+	head int // index of the front entry
+	n    int // entries in buf, dead ones included
+	live int // entries not dead
+}
+
+// push adds e at the back.
+func (r *ring) push(e *entry) {
+	if r.n == len(r.buf) {
+		r.resize(max(16, len(r.buf)+len(r.buf)/2))
+	}
+	i := r.head + r.n
+	if i >= len(r.buf) {
+		i -= len(r.buf)
+	}
+	r.buf[i] = e
+	r.n++
+	r.live++
+}
+
+// pop removes and returns the front entry that is not dead, or nil if
+// there is none.
+func (r *ring) pop() *entry {
+	for r.n > 0 {
+		e := r.buf[r.head]
+		r.buf[r.head] = nil
+		if r.head++; r.head == len(r.buf) {
+			r.head = 0
+		}
+		r.n--
+		if !e.dead() {
+			r.live--
+			return e
+		}
+	}
+	return nil
+}
+
+// front returns the front entry that is not dead, dropping the dead ones
+// before it, or nil.
+func (r *ring) front() *entry {
+	for r.n > 0 {
+		e := r.buf[r.head]
+		if !e.dead() {
+			return e
+		}
+		r.buf[r.head] = nil
+		if r.head++; r.head == len(r.buf) {
+			r.head = 0
+		}
+		r.n--
+	}
+	return nil
+}
+
+// died records that one of the ring's entries was marked dead, and
+// compacts the ring when the dead outnumber the live.
+func (r *ring) died() {
+	r.live--
+	if dead := r.n - r.live; dead > 64 && dead > r.live {
+		r.resize(max(16, 2*r.live))
+	}
+}
+
+// resize moves the ring's live entries, in order, to a buffer of size n,
+// which must hold them.
+func (r *ring) resize(n int) {
+	buf := make([]*entry, n)
+	j := 0
+	for i := range r.n {
+		k := r.head + i
+		if k >= len(r.buf) {
+			k -= len(r.buf)
+		}
+		if e := r.buf[k]; !e.dead() {
+			buf[j] = e
+			j++
+		}
+	}
+	r.buf, r.head, r.n, r.live = buf, 0, j, j
+}
+
+// reset empties the ring.
+func (r *ring) reset() { *r = ring{} }
