@@ -29,7 +29,7 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 	for _, node := range masters {
 		if namespace == "" {
 			if s.cached() {
-				s.own.wroteEverything()
+				s.own.everythingWritten()
 			}
 			_, err = s.do(ctx, "clear", namespace, node, func() rd.Completed { return node.B().Flushdb().Build() })
 		} else {
@@ -99,7 +99,7 @@ func (s *Store) clearNode(ctx context.Context, node rd.Client, namespace, patter
 		}
 		if len(entry.Elements) > 0 {
 			for _, key := range entry.Elements {
-				s.writing(key)
+				s.markRemove(key)
 			}
 			if cluster {
 				build := func() rd.Commands {

@@ -59,14 +59,17 @@ type version string
 // once, and Redis tells those of every other Store (see Watch).
 func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) (bool, error) {
 	const op = "compare-and-delete"
-	s.writing(key)
+	m, prev := s.markRemove(key)
 	msg, err := s.exec(ctx, op, compareAndDeleteScript, []string{key}, []string{arg(ctx, token)})
 	if err != nil {
 		return false, err
 	}
 	n, err := msg.AsInt64()
-	if n == 1 {
+	switch {
+	case n == 1:
 		s.waiters.Wake(key)
+	case err == nil:
+		s.unmark(key, m, prev)
 	}
 	return n == 1, wrapNonNil(ctx, op, key, err)
 }
@@ -101,13 +104,16 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Versio
 	if !ok {
 		return nil, false, opError(op, key, fmt.Errorf("version %T was not made by this store", ver))
 	}
-	s.writing(key)
+	m, prev := s.markWrite(key, val)
 	msg, err := s.exec(ctx, op, compareAndSwapScript,
 		[]string{key}, []string{string(old), arg(ctx, val), strconv.FormatInt(millis(ttl), 10)})
 	if err != nil {
 		return nil, false, err
 	}
 	if n, err := msg.AsInt64(); err != nil || n != 1 {
+		if err == nil {
+			s.unmark(key, m, prev)
+		}
 		return nil, false, wrapNonNil(ctx, op, key, err)
 	}
 	return version(val), true, nil

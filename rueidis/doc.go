@@ -70,8 +70,9 @@
 // within about a round trip (the suites hold it to 20ms). The store's own
 // writes are seen at once: the invalidation of a write is not ordered with
 // its reply (it follows the reply, or comes on another of the client's
-// connections), so for a second after it writes a key, the store reads
-// that key from Redis rather than from the near cache. Writes,
+// connections), so the store remembers what it wrote, and reads a key it
+// wrote from Redis until the near cache answers with that (within a round
+// trip or so; at most a second). Writes,
 // CompareAndSwap and the GetVersion it starts from, locks and GetTTL always
 // go to Redis. Expiry is honoured: an entry is kept at most the key's PTTL,
 // and at most ClientSideCache.

@@ -22,13 +22,18 @@ import (
 // value of another type than string reads as a miss.
 func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 	const op = "multi-get"
-	vals := make([][]byte, len(keys))
 	if len(keys) == 0 {
-		return vals, nil
+		return make([][]byte, 0), nil
 	}
-	if s.cached() && !s.own.anyRecent(keys) {
+	if s.cached() {
 		return s.multiGetCached(ctx, op, keys)
 	}
+	return s.multiGetDirect(ctx, op, keys)
+}
+
+// multiGetDirect is MultiGet from Redis, past the near cache.
+func (s *Store) multiGetDirect(ctx context.Context, op string, keys []string) ([][]byte, error) {
+	vals := make([][]byte, len(keys))
 	if s.client.Mode() != rd.ClientModeCluster {
 		msg, err := s.do(ctx, op, keys[0], s.client, func() rd.Completed { return s.client.B().Mget().Key(keys...).Build() })
 		if err != nil {
@@ -130,8 +135,8 @@ func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl 
 	if len(keys) == 0 {
 		return nil
 	}
-	for _, key := range keys {
-		s.writing(key)
+	for i, key := range keys {
+		s.markWrite(key, vals[i])
 	}
 	build := func() rd.Commands {
 		cmds := make(rd.Commands, len(keys))

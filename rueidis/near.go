@@ -15,12 +15,39 @@ import (
 // cached reports whether reads go through the near cache.
 func (s *Store) cached() bool { return s.opts.ClientSideCache > 0 }
 
-// writing is called before each write of key: with a near cache, the store
-// then reads key from Redis for a while, so that it reads its own write
-// (see ownWrites).
-func (s *Store) writing(key string) {
-	if s.cached() {
-		s.own.wrote(key)
+// markWrite, markRemove and markUnknown are called before each write of
+// key, by what the write will leave there: val, the key's absence, or
+// what the store will know only later. With a near cache they mark the key
+// (see ownWrites) and return the mark and the one it replaced, for unmark;
+// without one they do nothing and return nils.
+func (s *Store) markWrite(key string, val []byte) (m, prev *mark) {
+	if !s.cached() {
+		return nil, nil
+	}
+	m = wrote(val)
+	return m, s.own.set(key, m)
+}
+
+func (s *Store) markRemove(key string) (m, prev *mark) {
+	if !s.cached() {
+		return nil, nil
+	}
+	m = removed()
+	return m, s.own.set(key, m)
+}
+
+func (s *Store) markUnknown(key string) (m, prev *mark) {
+	if !s.cached() {
+		return nil, nil
+	}
+	m = unknown()
+	return m, s.own.set(key, m)
+}
+
+// unmark takes back m, the mark of a write of key that changed nothing.
+func (s *Store) unmark(key string, m, prev *mark) {
+	if m != nil {
+		s.own.undo(key, m, prev)
 	}
 }
 
@@ -43,6 +70,15 @@ func (s *Store) multiGetCached(ctx context.Context, op string, keys []string) ([
 	if s.closed.Load() {
 		return nil, opError(op, keys[0], cache.ErrClosed)
 	}
+	var marks []*mark // of the keys the store wrote lately (see ownWrites)
+	for i, key := range keys {
+		if m := s.own.lookup(key); m != nil {
+			if marks == nil {
+				marks = make([]*mark, len(keys))
+			}
+			marks[i] = m
+		}
+	}
 	build := func() []rd.CacheableTTL {
 		cmds := make([]rd.CacheableTTL, len(keys))
 		for i, key := range keys {
@@ -62,6 +98,11 @@ func (s *Store) multiGetCached(ctx context.Context, op string, keys []string) ([
 		}
 		if vals[i], err = hitBytes(&msg); err != nil {
 			return nil, wrap(ctx, op, keys[i], err)
+		}
+	}
+	for i, m := range marks {
+		if m != nil && !s.own.agrees(keys[i], m, vals[i], vals[i] != nil) {
+			return s.multiGetDirect(ctx, op, keys)
 		}
 	}
 	return vals, nil

@@ -45,29 +45,86 @@ func TestNearCacheReadsItsOwnWrites(t *testing.T) {
 	})
 }
 
-// TestNearCacheServesKeysOnceTheirWriteIsOld checks that a key written
-// longer than ownWriteWindow ago is read through the near cache again,
-// and that the store forgets old writes.
-func TestNearCacheServesKeysOnceTheirWriteIsOld(t *testing.T) {
-	var w ownWrites
-	w.wrote("a")
-	assert.True(t, w.recent("a"))
-	assert.False(t, w.recent("b"))
-	w.keys.Store("a", nanotime()-1) // as if written a window ago
-	assert.False(t, w.recent("a"))
-	_, kept := w.keys.Load("a")
-	assert.False(t, kept, "a read of an old write forgets it")
+// TestNearCacheTrustsItselfAgainOnceItHasCaughtUp checks that a key the
+// store wrote is read through the near cache again as soon as the near
+// cache answers with what the store wrote: its mark is gone after a few
+// reads, not after ownWriteWindow.
+func TestNearCacheTrustsItselfAgainOnceItHasCaughtUp(t *testing.T) {
+	forEachDeployment(t, func(t *testing.T, d deployment) {
+		s, _ := d.newStore(t, Options{ClientSideCache: time.Minute})
+		ctx := t.Context()
+		for i := range 20 {
+			key := fmt.Sprint("caught-up:", i)
+			require.NoError(t, s.Set(ctx, key, []byte("v"), 0))
+			start := time.Now()
+			for s.own.lookup(key) != nil {
+				got, found, err := s.Get(ctx, key)
+				require.NoError(t, err)
+				require.True(t, found)
+				require.Equal(t, "v", string(got))
+				require.Less(t, time.Since(start), ownWriteWindow/2, "the store still reads %q past its near cache", key)
+			}
+		}
+	})
+}
 
+// TestOwnWritesMarks checks the bookkeeping of ownWrites.
+func TestOwnWritesMarks(t *testing.T) {
+	var w ownWrites
+	assert.Nil(t, w.lookup("a"))
+
+	m := wrote([]byte("x"))
+	assert.Nil(t, w.set("a", m))
+	require.Same(t, m, w.lookup("a"))
+	assert.False(t, w.agrees("a", m, []byte("old"), true), "the old value")
+	assert.False(t, w.agrees("a", m, nil, false), "the old absence")
+	assert.Same(t, m, w.lookup("a"))
+	assert.True(t, w.agrees("a", m, []byte("x"), true))
+	assert.Nil(t, w.lookup("a"), "a read that agreed drops the mark")
+
+	// An Add that found the key takes its mark back, restoring the one
+	// before it.
+	first := wrote([]byte("x"))
+	w.set("b", first)
+	add := wrote([]byte("y"))
+	prev := w.set("b", add)
+	require.Same(t, first, prev)
+	w.undo("b", add, prev)
+	assert.Same(t, first, w.lookup("b"))
+
+	// An Increment's result settles its mark, unless another write came.
+	inc := unknown()
+	w.set("c", inc)
+	assert.False(t, w.agrees("c", inc, []byte("1"), true), "an unknown outcome never agrees")
+	w.settle("c", inc, wrote([]byte("1")))
+	assert.True(t, w.agrees("c", w.lookup("c"), []byte("1"), true))
+	inc = unknown()
+	w.set("c", inc)
+	later := removed()
+	w.set("c", later)
+	w.settle("c", inc, wrote([]byte("2")))
+	assert.Same(t, later, w.lookup("c"), "a later write's mark stays")
+	assert.True(t, w.agrees("c", later, nil, false))
+
+	// A mark lasts at most ownWriteWindow, and a sweep forgets old ones.
+	old := wrote([]byte("x"))
+	old.deadline = nanotime() - 1
+	w.set("d", old)
+	assert.Nil(t, w.lookup("d"))
 	for i := range sweepEvery - 1 {
-		w.keys.Store(fmt.Sprint("old", i), nanotime()-1)
+		m := removed()
+		m.deadline = nanotime() - 1
+		w.set(fmt.Sprint("old", i), m)
 	}
 	for i := range sweepEvery {
-		w.wrote(fmt.Sprint("new", i))
+		w.set(fmt.Sprint("new", i), removed())
 	}
 	n := 0
-	w.keys.Range(func(any, any) bool { n++; return true })
-	assert.Equal(t, sweepEvery, n, "the sweep forgets the old writes and keeps the new")
+	w.marks.Range(func(any, any) bool { n++; return true })
+	assert.LessOrEqual(t, n, sweepEvery+2, "the sweep forgets the old marks")
 
-	w.wroteEverything()
-	assert.True(t, w.recent("anything"))
+	w.everythingWritten()
+	m = w.lookup("anything")
+	require.NotNil(t, m)
+	assert.False(t, w.agrees("anything", m, nil, false), "after a FLUSHDB nothing agrees")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -76,16 +77,26 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	return s.get(ctx, key, s.cached())
 }
 
-// get reads key, through the near cache if cached.
+// get reads key, through the near cache if cached; from Redis if the near
+// cache may not have caught up with the store's own write of key yet (see
+// ownWrites).
 func (s *Store) get(ctx context.Context, key string, cached bool) ([]byte, bool, error) {
 	const op = "get"
-	var msg rd.RedisMessage
-	var err error
-	if cached && !s.own.recent(key) {
-		msg, err = s.doCache(ctx, op, key, func() rd.Cacheable { return s.client.B().Get().Key(key).Cache() })
-	} else {
-		msg, err = s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Get().Key(key).Build() })
+	if !cached {
+		msg, err := s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Get().Key(key).Build() })
+		return getReply(ctx, op, key, msg, err)
 	}
+	m := s.own.lookup(key)
+	msg, err := s.doCache(ctx, op, key, func() rd.Cacheable { return s.client.B().Get().Key(key).Cache() })
+	val, found, err := getReply(ctx, op, key, msg, err)
+	if err != nil || m == nil || s.own.agrees(key, m, val, found) {
+		return val, found, err
+	}
+	return s.get(ctx, key, false)
+}
+
+// getReply returns the value of GET's reply msg (or its error err).
+func getReply(ctx context.Context, op, key string, msg rd.RedisMessage, err error) ([]byte, bool, error) {
 	switch {
 	case rd.IsRedisNil(err):
 		return nil, false, nil
@@ -102,7 +113,7 @@ func (s *Store) get(ctx context.Context, key string, cached bool) ([]byte, bool,
 // Set writes val under key: SET, with PX when ttl > 0. A write with ttl 0
 // removes any earlier expiry.
 func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
-	s.writing(key)
+	s.markWrite(key, val)
 	_, err := s.do(ctx, "set", key, s.client, func() rd.Completed { return s.setCmd(ctx, key, val, ttl) })
 	return err
 }
@@ -110,7 +121,7 @@ func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Durati
 // Add writes val only if key is absent (SET NX, with PX when ttl > 0) and
 // reports whether it did.
 func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
-	s.writing(key)
+	m, prev := s.markWrite(key, val)
 	_, err := s.do(ctx, "add", key, s.client, func() rd.Completed {
 		nx := s.client.B().Set().Key(key).Value(arg(ctx, val)).Nx()
 		if ms := millis(ttl); ms > 0 {
@@ -120,6 +131,7 @@ func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Durati
 	})
 	switch {
 	case rd.IsRedisNil(err):
+		s.unmark(key, m, prev)
 		return false, nil
 	case err != nil:
 		return false, err
@@ -129,7 +141,7 @@ func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Durati
 
 // Delete removes key (UNLINK) and reports whether it existed.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
-	s.writing(key)
+	s.markRemove(key)
 	msg, err := s.do(ctx, "delete", key, s.client, func() rd.Completed { return s.client.B().Unlink().Key(key).Build() })
 	if err != nil {
 		return false, err
@@ -162,15 +174,19 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 // cache.ErrNotInteger, and the value is left unchanged.
 func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, error) {
 	const op = "increment"
-	s.writing(key)
+	m, prev := s.markUnknown(key)
 	msg, err := s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Incrby().Key(key).Increment(delta).Build() })
 	if isNotInteger(err) {
+		s.unmark(key, m, prev)
 		return 0, fmt.Errorf("%w: %w", cache.ErrNotInteger, err)
 	}
 	if err != nil {
 		return 0, err
 	}
 	n, err := msg.AsInt64()
+	if err == nil && m != nil {
+		s.own.settle(key, m, wrote(strconv.AppendInt(nil, n, 10)))
+	}
 	return n, wrapNonNil(ctx, op, key, err)
 }
 
@@ -178,7 +194,7 @@ func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, 
 // its expiry, and reports whether the key existed.
 func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	const op = "expire"
-	s.writing(key)
+	s.markUnknown(key)
 	var msg rd.RedisMessage
 	var err error
 	if ms := millis(ttl); ms > 0 {
