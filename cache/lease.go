@@ -102,6 +102,18 @@ const minRecheck = 5 * time.Millisecond
 func (l *Lease) wait(ctx context.Context, until time.Time) (bool, error) {
 	var holder []byte // nil until the first read
 	for {
+		if holder != nil {
+			// Woken (by a change, or at the holder's expiry): most often
+			// the holder is gone, which one read tells, so read before
+			// watching again (a round trip less where a watch costs one).
+			token, _, held, err := l.b.getTTL(ctx, l.key)
+			if err != nil {
+				return false, fmt.Errorf("cache: wait for %q: %w", l.key, err)
+			}
+			if !held || !bytes.Equal(token, holder) {
+				return true, nil
+			}
+		}
 		// Watch before reading the holder: a change after the read then
 		// closes the channel, and one before it shows in the read.
 		changed, stop, err := l.b.watch.Watch(ctx, l.key)

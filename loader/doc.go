@@ -6,8 +6,11 @@
 //	}, loader.Options[int, User]{Write: []cache.WriteOption{cache.TTL(time.Hour)}}))
 //	u, err := users.Get(ctx, 42)
 //
-// A hit is one Cache.Get and nothing else. A miss is loaded once for all
-// the callers that want the key at the same time:
+// A hit is one Cache.Get and nothing else; on a remote store (not a
+// cache.ValueStore), callers of one key that arrive while a Get of it is
+// under way share that Get, so a burst of callers costs the store one read
+// per process. A miss is loaded once for all the callers that want the key
+// at the same time:
 //
 //   - in this process, callers of one key share one flight (singleflight);
 //   - across processes (other store instances), the flight takes the
@@ -23,6 +26,10 @@
 // returns its own ctx error at once and the load goes on for the others.
 // fn's context ends when the lock's lease runs out (it is extended while fn
 // runs) or when no caller waits any more.
+//
+// Callers that share a read or a flight get the same value, as from
+// singleflight: treat what Get returns as read-only (values of pointer,
+// map or slice types would otherwise change under the other callers).
 //
 // An error from fn is returned to every caller that shared the flight and
 // never stored. ErrNotFound from fn (wrapped or not) says the key has no

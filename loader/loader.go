@@ -30,6 +30,7 @@ type Loader[K comparable, V any] struct {
 	opts  Options[K, V]
 
 	flights group[V]
+	reads   *reads[K, V] // nil where reads are not shared (see reads)
 }
 
 // New returns a Loader of c that loads missing values with fn. It fails for
@@ -52,7 +53,11 @@ func New[K comparable, V any](c *cache.Cache[K, V], fn func(ctx context.Context,
 	if err != nil {
 		return nil, fmt.Errorf("loader: %w", err)
 	}
-	return &Loader[K, V]{c: c, quiet: c.WithHooks(), marks: marks, fn: fn, opts: opts}, nil
+	l := &Loader[K, V]{c: c, quiet: c.WithHooks(), marks: marks, fn: fn, opts: opts}
+	if _, local := c.Store().(cache.ValueStore); !local {
+		l.reads = newReads[K, V]()
+	}
+	return l, nil
 }
 
 // Must returns l, and panics if err is not nil: loader.Must(loader.New(...)).
@@ -70,7 +75,7 @@ func Must[K comparable, V any](l *Loader[K, V], err error) *Loader[K, V] {
 // matching ctx.Err() when ctx ends first (the load goes on for the others)
 // are returned with the zero value.
 func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
-	v, found, err := l.c.Get(ctx, key)
+	v, found, err := l.read(ctx, key)
 	if found {
 		return v, nil
 	}
@@ -79,6 +84,29 @@ func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 		return zero, err
 	}
 	return l.load(ctx, key)
+}
+
+// read is the caller's Cache.Get of key. On a remote store, callers that
+// arrive while another's read of key is under way share it (see reads),
+// and each is reported to the cache's hooks as the Get it stands for.
+func (l *Loader[K, V]) read(ctx context.Context, key K) (V, bool, error) {
+	if l.reads == nil {
+		return l.c.Get(ctx, key)
+	}
+	start := time.Now()
+	v, found, err, shared := l.reads.get(ctx, key, func() (V, bool, error) { return l.c.Get(ctx, key) })
+	if shared {
+		e := cache.Event{Op: cache.OpGet, Key: l.c.Key(key), Start: start, Duration: time.Since(start), Err: err}
+		switch {
+		case err != nil:
+		case found:
+			e.Hits = 1
+		default:
+			e.Misses = 1
+		}
+		l.c.Report(ctx, e)
+	}
+	return v, found, err
 }
 
 // load returns key's value from its flight, starting the flight if none
