@@ -112,7 +112,7 @@ func (c *Cache[K, V]) Delete(ctx context.Context, key K) (bool, error) {
 func (c *Cache[K, V]) Exists(ctx context.Context, key K) (bool, error) {
 	k, start := c.Key(key), begin(c.hooks)
 	found, err := c.b.exists(ctx, k)
-	end(ctx, c.hooks, start, readEvent(OpExists, k, found, err))
+	end(ctx, c.hooks, start, ReadEvent(OpExists, k, found, err))
 	return found, err
 }
 

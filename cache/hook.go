@@ -125,7 +125,7 @@ func report(ctx context.Context, hooks []Hook, start time.Time, e Event) {
 
 // readEvent is the Event of a read of one key: a hit or a miss, unless the
 // read failed.
-func readEvent(op Op, key string, found bool, err error) Event {
+func ReadEvent(op Op, key string, found bool, err error) Event {
 	e := Event{Op: op, Key: key, Err: err}
 	switch {
 	case err != nil:

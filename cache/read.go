@@ -11,7 +11,7 @@ import (
 func (c *Cache[K, V]) Get(ctx context.Context, key K) (V, bool, error) {
 	k, start := c.Key(key), begin(c.hooks)
 	v, found, err := c.vals.get(ctx, k)
-	end(ctx, c.hooks, start, readEvent(OpGet, k, found, err))
+	end(ctx, c.hooks, start, ReadEvent(OpGet, k, found, err))
 	return v, found, err
 }
 
@@ -66,6 +66,6 @@ func (c *Cache[K, V]) multiGet(ctx context.Context, keys []K, ks []string) (map[
 func (c *Cache[K, V]) GetVersion(ctx context.Context, key K) (V, Version, bool, error) {
 	k, start := c.Key(key), begin(c.hooks)
 	v, ver, found, err := c.vals.getVersion(ctx, k)
-	end(ctx, c.hooks, start, readEvent(OpGetVersion, k, found, err))
+	end(ctx, c.hooks, start, ReadEvent(OpGetVersion, k, found, err))
 	return v, ver, found, err
 }

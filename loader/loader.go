@@ -96,14 +96,8 @@ func (l *Loader[K, V]) read(ctx context.Context, key K) (V, bool, error) {
 	start := time.Now()
 	v, found, err, shared := l.reads.get(ctx, key, func() (V, bool, error) { return l.c.Get(ctx, key) })
 	if shared {
-		e := cache.Event{Op: cache.OpGet, Key: l.c.Key(key), Start: start, Duration: time.Since(start), Err: err}
-		switch {
-		case err != nil:
-		case found:
-			e.Hits = 1
-		default:
-			e.Misses = 1
-		}
+		e := cache.ReadEvent(cache.OpGet, l.c.Key(key), found, err)
+		e.Start, e.Duration = start, time.Since(start)
 		l.c.Report(ctx, e)
 	}
 	return v, found, err
