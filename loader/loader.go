@@ -75,7 +75,16 @@ func Must[K comparable, V any](l *Loader[K, V], err error) *Loader[K, V] {
 // matching ctx.Err() when ctx ends first (the load goes on for the others)
 // are returned with the zero value.
 func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
-	v, found, err := l.read(ctx, key)
+	var (
+		v     V
+		found bool
+		err   error
+	)
+	if l.reads != nil {
+		v, found, err = l.sharedRead(ctx, key)
+	} else {
+		v, found, err = l.c.Get(ctx, key)
+	}
 	if found {
 		return v, nil
 	}
@@ -86,13 +95,11 @@ func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 	return l.load(ctx, key)
 }
 
-// read is the caller's Cache.Get of key. On a remote store, callers that
-// arrive while another's read of key is under way share it (see reads),
-// and each is reported to the cache's hooks as the Get it stands for.
-func (l *Loader[K, V]) read(ctx context.Context, key K) (V, bool, error) {
-	if l.reads == nil {
-		return l.c.Get(ctx, key)
-	}
+// sharedRead is the caller's Cache.Get of key on a remote store: callers
+// that arrive while another's read of key is under way share it (see
+// reads), and each is reported to the cache's hooks as the Get it stands
+// for.
+func (l *Loader[K, V]) sharedRead(ctx context.Context, key K) (V, bool, error) {
 	start := time.Now()
 	v, found, err, shared := l.reads.get(ctx, key, func() (V, bool, error) { return l.c.Get(ctx, key) })
 	if shared {
