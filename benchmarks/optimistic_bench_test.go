@@ -10,7 +10,7 @@ import (
 	"github.com/cachekit/cachekit/internal/testserver"
 	ckmemcache "github.com/cachekit/cachekit/memcache"
 	"github.com/cachekit/cachekit/memory"
-	ckrueidis "github.com/cachekit/cachekit/rueidis"
+	ckredis "github.com/cachekit/cachekit/rueidis"
 )
 
 // optimisticParallelism is the b.SetParallelism of BenchmarkOptimistic:
@@ -34,7 +34,7 @@ func BenchmarkOptimistic(b *testing.B) {
 		}},
 		{"redis", "cachekit", func(b *testing.B) client.Updater {
 			c := newRueidis(b, testserver.Redis(b))
-			s := ckrueidis.New(c, ckrueidis.Options{})
+			s := ckredis.New(c, ckredis.Options{})
 			return client.NewCachekitUpdate(s, func() error { err := s.Close(); c.Close(); return err })
 		}},
 		{"redis", "go-redis-watch", func(b *testing.B) client.Updater {

@@ -9,7 +9,7 @@ import (
 	rd "github.com/redis/rueidis"
 
 	"github.com/cachekit/cachekit/internal/testserver"
-	ckrueidis "github.com/cachekit/cachekit/rueidis"
+	ckredis "github.com/cachekit/cachekit/rueidis"
 )
 
 // remoteParallelism is the b.SetParallelism of the parallel benchmarks of
@@ -74,9 +74,9 @@ func flushMemcached(tb testing.TB, addr string) {
 // newCachekitRedisStore returns cachekit's Redis store on a client of its
 // own of the standalone server at addr, closed (store, then client) when
 // tb ends.
-func newCachekitRedisStore(tb testing.TB, addr string) *ckrueidis.Store {
+func newCachekitRedisStore(tb testing.TB, addr string) *ckredis.Store {
 	c := newRueidis(tb, addr)
-	s := ckrueidis.New(c, ckrueidis.Options{})
+	s := ckredis.New(c, ckredis.Options{})
 	tb.Cleanup(func() {
 		_ = s.Close()
 		c.Close()

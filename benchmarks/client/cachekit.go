@@ -11,7 +11,7 @@ import (
 	"github.com/cachekit/cachekit/cache"
 	ckmemcache "github.com/cachekit/cachekit/memcache"
 	"github.com/cachekit/cachekit/memory"
-	ckrueidis "github.com/cachekit/cachekit/rueidis"
+	ckredis "github.com/cachekit/cachekit/rueidis"
 	"github.com/cachekit/cachekit/serializer"
 )
 
@@ -55,7 +55,7 @@ func NewCachekitMemoryStore(s *memory.Store) *Cachekit[int] {
 // a Redis store (standalone or Cluster) over client. Close closes the store,
 // then the client.
 func NewCachekitRedis(client rd.Client) *Cachekit[[]byte] {
-	s := ckrueidis.New(client, ckrueidis.Options{})
+	s := ckredis.New(client, ckredis.Options{})
 	return newCachekit(s, serializer.Bytes(), func() error {
 		err := s.Close()
 		client.Close()
@@ -117,7 +117,7 @@ type CachekitNear struct{ *Cachekit[[]byte] }
 // over client whose reads go through a near cache keeping entries at most
 // ttl.
 func NewCachekitRedisNear(client rd.Client, ttl time.Duration) CachekitNear {
-	s := ckrueidis.New(client, ckrueidis.Options{ClientSideCache: ttl})
+	s := ckredis.New(client, ckredis.Options{ClientSideCache: ttl})
 	return CachekitNear{newCachekit(s, serializer.Bytes(), func() error {
 		err := s.Close()
 		client.Close()

@@ -8,7 +8,7 @@ import (
 
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/lock"
-	ckrueidis "github.com/cachekit/cachekit/rueidis"
+	ckredis "github.com/cachekit/cachekit/rueidis"
 	"github.com/cachekit/cachekit/serializer"
 )
 
@@ -16,7 +16,7 @@ import (
 // Cache[string, []byte] for the guarded values.
 type CachekitRed struct {
 	client rd.Client
-	store  *ckrueidis.Store
+	store  *ckredis.Store
 	c      *cache.Cache[string, []byte]
 	lease  time.Duration
 }
@@ -29,7 +29,7 @@ var (
 // NewCachekitRed returns locks with the given lease on a Redis store over
 // client. Close closes the store, then the client.
 func NewCachekitRed(client rd.Client, lease time.Duration) *CachekitRed {
-	s := ckrueidis.New(client, ckrueidis.Options{})
+	s := ckredis.New(client, ckredis.Options{})
 	c := cache.Must(cache.New(s, cache.Options[string, []byte]{Serializer: serializer.Bytes()}))
 	return &CachekitRed{client: client, store: s, c: c, lease: lease}
 }
