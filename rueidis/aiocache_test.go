@@ -55,11 +55,16 @@ func TestWaiterWakesOnAiocacheRelease(t *testing.T) {
 		slices.Sort(lat)
 		t.Logf("woken after aiocache's release over %d rounds: min %v, p50 %v, p90 %v, max %v",
 			rounds, lat[0], lat[rounds/2], lat[rounds*9/10], lat[rounds-1])
-		if lat[rounds/2] > 5*time.Millisecond {
-			t.Errorf("median wake-up %v after aiocache's release, want under 5ms", lat[rounds/2])
+		// Woken by the release, a waiter goes on within a round trip or
+		// two (p50 15-30µs alone, 5ms under -race beside the whole suite
+		// on two cores); not woken, it would go on at the holder's expiry,
+		// 2s after its acquire. The bounds leave room for a loaded machine
+		// and still tell the two apart.
+		if lat[rounds/2] > 100*time.Millisecond {
+			t.Errorf("median wake-up %v after aiocache's release, want under 100ms", lat[rounds/2])
 		}
-		if lat[rounds-1] > 100*time.Millisecond {
-			t.Errorf("worst wake-up %v after aiocache's release", lat[rounds-1])
+		if lat[rounds-1] > time.Second {
+			t.Errorf("worst wake-up %v after aiocache's release, want under 1s (the holder's lease is 2s)", lat[rounds-1])
 		}
 	})
 }
