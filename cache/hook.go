@@ -123,8 +123,10 @@ func report(ctx context.Context, hooks []Hook, start time.Time, e Event) {
 	}
 }
 
-// readEvent is the Event of a read of one key: a hit or a miss, unless the
-// read failed.
+// ReadEvent returns the Event of a read of one key: one hit or one miss,
+// or neither if the read failed (err set). Code that reads through a Cache
+// on its callers' behalf (the loader, when callers share one read) reports
+// its reads with it, in the shape the Cache's own reads have.
 func ReadEvent(op Op, key string, found bool, err error) Event {
 	e := Event{Op: op, Key: key, Err: err}
 	switch {
