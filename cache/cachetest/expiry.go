@@ -74,22 +74,8 @@ func runExpiry(t *testing.T, h Harness) {
 		assert.True(t, ok, "%q is present right after its write", k)
 	}
 
-	deadline := written.Add(short + 2*h.TTLResolution + 3*time.Second)
-	waitGone := func(k string) {
-		t.Helper()
-		for {
-			ok, err := plain.Exists(ctx, k)
-			require.NoError(t, err)
-			if !ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%q, written with TTL %v, still exists %v after the probe's write", k, short, time.Since(written))
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	waitGone("probe")
+	deadline := h.ExpiryDeadline(written, short)
+	AwaitGone(t, plain, "probe", deadline)
 	if h.TTLResolution == 0 {
 		assert.GreaterOrEqual(t, time.Since(written), short-short/10, "a key expired before its TTL")
 	}
@@ -102,7 +88,7 @@ func runExpiry(t *testing.T, h Harness) {
 			// absolute time, which memcached reads on a clock of its own)
 			// may outlive the probe by that. It must still be gone by the
 			// deadline; on an exact store it is gone with the probe.
-			waitGone(k)
+			AwaitGone(t, plain, k, deadline)
 		}
 		AssertMissing(t, plain, k)
 		ok, err := plain.Exists(ctx, k)

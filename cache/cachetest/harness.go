@@ -105,6 +105,14 @@ func (h Harness) Stores(t testing.TB, n int) []cache.Store {
 	return h.stores(t, n)
 }
 
+// ExpiryDeadline returns the time by which an entry written at written
+// (taken before the write) with ttl must be gone from the stores of h: its
+// TTL, two ticks of a coarse clock (memcached rounds a TTL up and reads an
+// absolute expiry on a clock of its own) and 3s for a loaded machine.
+func (h Harness) ExpiryDeadline(written time.Time, ttl time.Duration) time.Time {
+	return written.Add(ttl + 2*h.TTLResolution + 3*time.Second)
+}
+
 // WakeWithinOrDefault is WakeWithin, or 500ms if it is 0.
 func (h Harness) WakeWithinOrDefault() time.Duration { return h.wakeWithin() }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -177,4 +178,22 @@ func AssertMissing[K comparable, V any](t testing.TB, c *cache.Cache[K, V], key 
 	assert.False(t, found, "get %v: found %v, want a miss", key, got)
 	var zero V
 	assert.Equal(t, zero, got, "a miss returns the zero value")
+}
+
+// AwaitGone polls key of c until Exists reports it gone, and fails t if it
+// is still there at deadline (see Harness.ExpiryDeadline): how a test waits
+// for an expiry, which no store announces.
+func AwaitGone[K comparable, V any](t testing.TB, c *cache.Cache[K, V], key K, deadline time.Time) {
+	t.Helper()
+	for {
+		found, err := c.Exists(t.Context(), key)
+		require.NoError(t, err, "exists %v", key)
+		if !found {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v still exists %v past the deadline of its expiry", key, time.Since(deadline))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
