@@ -14,8 +14,11 @@ servers:
 	@./scripts/ensure-servers.sh
 
 ## test: install what the tests need, then run every test with the race detector
+## (which needs cgo: without a C compiler the tests run without it, and say so)
 test: servers
-	$(GO) test -race -count=1 ./...
+	@if [ "$$($(GO) env CGO_ENABLED)" = 1 ]; then race=-race; else race=; \
+		echo "WARNING: cgo is off (no C compiler?): the tests run WITHOUT the race detector" >&2; fi; \
+	echo "$(GO) test $$race -count=1 ./..."; $(GO) test $$race -count=1 ./...
 
 ## bench: run benchmarks/ (cachekit against its peers, on servers of its own)
 ## and write benchmarks/RESULTS.md; BENCH=short (default) or BENCH=full;

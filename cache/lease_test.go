@@ -196,20 +196,37 @@ func TestLeaseWaitReportsCancellationAndWatchErrors(t *testing.T) {
 	assert.ErrorIs(t, err, s.fail)
 }
 
+// readsOf is a store that tells when a key is first read.
+type readsOf struct {
+	cache.Store
+	key  string
+	once sync.Once
+	read chan struct{}
+}
+
+func (r *readsOf) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	v, found, err := r.Store.Get(ctx, key)
+	if key == r.key {
+		r.once.Do(func() { close(r.read) })
+	}
+	return v, found, err
+}
+
 func TestLeaseWithoutAWatcherPolls(t *testing.T) {
-	s := cachetest.RequiredOnly(memory.New(memory.Options{}))
-	t.Cleanup(func() { _ = s.Close() })
+	inner := cachetest.RequiredOnly(memory.New(memory.Options{}))
+	t.Cleanup(func() { _ = inner.Close() })
+	s := &readsOf{Store: inner, key: "k-lock", read: make(chan struct{})}
 	l := leaseOf(t, s, "holder")
 	done := waitAsync(t.Context(), l, time.Now().Add(time.Minute))
-	time.Sleep(20 * time.Millisecond)
+	<-s.read // the waiter has read the holder: now it polls
 	_, err := l.Release(t.Context(), []byte("holder"))
 	require.NoError(t, err)
 	released := time.Now()
 	select {
 	case r := <-done:
 		assert.True(t, r.gone)
-		assert.Less(t, time.Since(released), time.Second, "woken by the poll, not at the end")
-	case <-time.After(10 * time.Second):
+		assert.Less(t, time.Since(released), 10*time.Second, "woken by the poll, not at the end of the minute")
+	case <-time.After(30 * time.Second):
 		t.Fatal("the waiter was not woken")
 	}
 }

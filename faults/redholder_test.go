@@ -22,12 +22,12 @@ const (
 	// waiterLease is the lease of the waiters: far longer than the
 	// holder's, so that waking at the holder's expiry and at their own
 	// differ on every store.
-	waiterLease = 8 * time.Second
+	waiterLease = 20 * time.Second
 	// redWaiters wait for the dead holder, each on a store of its own.
 	redWaiters = 4
 	// waitMargin is how late after its bound a waiter may go on: generous,
-	// for -race on two busy cores.
-	waitMargin = time.Second
+	// for -race on two busy cores, and still far from waiterLease.
+	waitMargin = 4 * time.Second
 	// expiryMargin is how long after the holder's lease its entry may
 	// still be there: memcached rounds a TTL up to whole seconds plus one.
 	expiryMargin = 3 * time.Second

@@ -41,7 +41,10 @@ func TestKeptExpiryReadsFlags(t *testing.T) {
 	assert.Equal(t, int32(math.MaxInt32), keptExpiry(math.MaxUint32))
 }
 
-// TestSubSecondTTLLivesAtLeastItsTTL waits up to three seconds.
+// TestSubSecondTTLLivesAtLeastItsTTL checks that a 300ms entry lives at
+// least 300ms (rounded up to a whole second, never to 0, which memcached
+// would read as "never") and then expires: within its second, a tick of
+// memcached's clock and 3s of slack for a loaded machine.
 func TestSubSecondTTLLivesAtLeastItsTTL(t *testing.T) {
 	s := newStore(t, Options{})
 	key := uniq(t, "k")
@@ -53,12 +56,10 @@ func TestSubSecondTTLLivesAtLeastItsTTL(t *testing.T) {
 		if _, found := mustGet(t, s, key); !found {
 			break
 		}
-		require.Less(t, time.Since(written), 3*time.Second, "a 300ms entry outlived 2 seconds by far")
+		require.Less(t, time.Since(written), 5*time.Second, "a 300ms entry outlived its second by far")
 		time.Sleep(20 * time.Millisecond)
 	}
-	gone := time.Since(written)
-	assert.Greater(t, gone, 300*time.Millisecond, "expired before its TTL")
-	assert.Less(t, gone, 2300*time.Millisecond)
+	assert.Greater(t, time.Since(written), 300*time.Millisecond, "expired before its TTL")
 }
 
 func TestSetWithoutTTLReplacesEarlierExpiry(t *testing.T) {

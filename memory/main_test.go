@@ -47,10 +47,21 @@ func newTestStore(t testing.TB, opts Options) (*Store, *fakeClock) {
 // shared count is the number of entries, within MaxEntries.
 func checkInvariants(t testing.TB, s *Store) {
 	t.Helper()
+	// Every shard is locked before any is counted, and unlocked after the
+	// store's count is read: the sweep and an eviction from another shard
+	// change the count under one shard's lock, so counting shard by shard
+	// would race with them.
+	for i := range s.shards {
+		s.shards[i].mu.Lock()
+	}
+	defer func() {
+		for i := range s.shards {
+			s.shards[i].mu.Unlock()
+		}
+	}()
 	total := 0
 	for i := range s.shards {
 		sh := &s.shards[i]
-		sh.mu.Lock()
 		tab := sh.tab.Load()
 		n, withExpiry, queued := 0, 0, 0
 		items := map[*entry]int64{}
@@ -104,7 +115,6 @@ func checkInvariants(t testing.TB, s *Store) {
 			}
 		}
 		total += n
-		sh.mu.Unlock()
 	}
 	if s.bound != nil {
 		if c := s.bound.count.Load(); c != int64(total) {

@@ -2,7 +2,6 @@ package rueidis
 
 import (
 	"testing"
-	"time"
 
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/cache/cachetest"
@@ -24,7 +23,6 @@ func TestConformanceWithRequiredMethodsOnly(t *testing.T) {
 		},
 		Shared:       true,
 		CompareBytes: true,
-		WakeWithin:   100 * time.Millisecond,
 	}
 	cachetest.Run(t, h)
 	locktest.Run(t, h)

@@ -25,16 +25,14 @@ const stormDeadline = time.Millisecond
 // the storm returns, beyond what a call that does nothing but wait for its
 // ctx takes in the same storm (the reference, measured first). The storm
 // shares two cores with 2000 goroutines, the store's client and, under
-// go test ./..., the tests of other packages, so the bound is loose: the
-// test of a slow server (Harness.Slow) is the precise one. A store that
-// waits for its backend rather than for ctx is late by the backend's
-// latency under the storm, a hundred milliseconds and more.
-var stormSlack = func() time.Duration {
-	if raceEnabled {
-		return 250 * time.Millisecond
-	}
-	return 100 * time.Millisecond
-}()
+// go test ./..., the tests of other packages: its p50 moved from 10ms to
+// 260ms between runs of an unchanged store under -race, so the storm
+// cannot tell a store that is a little late from one that is on time, and
+// does not try. It checks the errors of every call, and that no call
+// hangs; the test of a slow server (Harness.Slow), whose answers come
+// long after the deadline, is the one that tells a store that honours
+// ctx from one that waits for its backend.
+const stormSlack = 5 * time.Second
 
 // stormCall is the outcome of one call of the storm.
 type stormCall struct {

@@ -51,6 +51,9 @@ var errNoUser = errors.New("no such user")
 // source is the slow system of record: a database, another service.
 type source struct {
 	delay time.Duration
+	// gate, if not nil, holds every answer until it is closed, instead of
+	// delay: a test decides when the source answers.
+	gate  <-chan struct{}
 	calls atomic.Int64
 }
 
@@ -58,15 +61,34 @@ type source struct {
 // not exist.
 func (s *source) user(ctx context.Context, id int) (User, error) {
 	s.calls.Add(1)
-	select {
-	case <-time.After(s.delay):
-	case <-ctx.Done():
-		return User{}, ctx.Err()
+	if err := s.wait(ctx); err != nil {
+		return User{}, err
 	}
 	if id < 1 || id > 1000 {
 		return User{}, fmt.Errorf("user %d: %w", id, errNoUser)
 	}
 	return User{ID: id, Name: "user " + strconv.Itoa(id)}, nil
+}
+
+// wait waits until the source may answer: delay, or until gate is closed
+// if it is set; or until ctx ends (its error).
+func (s *source) wait(ctx context.Context) error {
+	if s.gate != nil {
+		select {
+		case <-s.gate:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	t := time.NewTimer(s.delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // service is the HTTP handler of the users.
@@ -77,14 +99,15 @@ type service struct {
 	loads *hook.Timing
 }
 
-// newService serves the users of src, cached in store.
-func newService(store cache.Store, src *source) (*service, error) {
+// newService serves the users of src, cached in store; extra hooks observe
+// the cache beside the service's own.
+func newService(store cache.Store, src *source, extra ...cache.Hook) (*service, error) {
 	stats, loads := new(hook.HitMiss), new(hook.Timing)
 	c, err := cache.New(store, cache.Options[int, User]{
 		Namespace:  "users",
 		Serializer: serializer.JSON[User](),
 		TTL:        10 * time.Minute,
-		Hooks:      []cache.Hook{stats, loads},
+		Hooks:      append([]cache.Hook{stats, loads}, extra...),
 	})
 	if err != nil {
 		return nil, err

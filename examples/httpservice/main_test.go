@@ -1,35 +1,49 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/cachekit/cachekit/cache"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func newServer(t *testing.T) (*httptest.Server, *source) {
+func newServer(t *testing.T, src *source, hooks ...cache.Hook) *httptest.Server {
 	store, closeStore, err := openStore("memory", "")
 	require.NoError(t, err)
 	t.Cleanup(closeStore)
-	src := &source{delay: 50 * time.Millisecond}
-	svc, err := newService(store, src)
+	svc, err := newService(store, src, hooks...)
 	require.NoError(t, err)
 	srv := httptest.NewServer(svc.routes())
 	t.Cleanup(srv.Close)
-	return srv, src
+	return srv
 }
 
+// TestBurstForOneUserLoadsItOnce holds the source's answer until every
+// request of the burst has missed, so that all of them wait for the one
+// load, whatever the order in which they arrive.
 func TestBurstForOneUserLoadsItOnce(t *testing.T) {
-	srv, src := newServer(t)
 	const requests = 50
+	gate := make(chan struct{})
+	src := &source{gate: gate}
+	var misses atomic.Int64
+	allMissed := make(chan struct{})
+	srv := newServer(t, src, cache.HookFunc(func(_ context.Context, e cache.Event) {
+		if e.Op == cache.OpGet && misses.Add(int64(e.Misses)) == requests && e.Misses > 0 {
+			close(allMissed)
+		}
+	}))
 	var wg sync.WaitGroup
 	codes := make([]int, requests)
 	users := make([]User, requests)
@@ -46,6 +60,12 @@ func TestBurstForOneUserLoadsItOnce(t *testing.T) {
 			_ = json.NewDecoder(resp.Body).Decode(&users[i])
 		}()
 	}
+	select {
+	case <-allMissed:
+	case <-time.After(10 * time.Second):
+		t.Errorf("after 10s only %d of %d requests missed", misses.Load(), requests)
+	}
+	close(gate)
 	wg.Wait()
 	for i := range requests {
 		assert.Equal(t, http.StatusOK, codes[i])
@@ -63,7 +83,8 @@ func TestBurstForOneUserLoadsItOnce(t *testing.T) {
 }
 
 func TestUnknownUserIsNotFoundAndRemembered(t *testing.T) {
-	srv, src := newServer(t)
+	src := &source{delay: 50 * time.Millisecond}
+	srv := newServer(t, src)
 	for range 3 {
 		resp, err := http.Get(srv.URL + "/user/5000")
 		require.NoError(t, err)

@@ -182,9 +182,9 @@ func errorsShared(t *testing.T, h cachetest.Harness) {
 	for range callers {
 		assert.ErrorIs(t, <-errs, boom, "every caller of the flight gets fn's error")
 	}
-	// The ones that came after the flight ended may have started another:
-	// never one per caller.
-	assert.Less(t, calls.Load(), int64(callers/2), "fn ran for nearly every caller")
+	// A caller that missed but joined only after the flight ended starts
+	// another (the error was not stored), so how many times fn ran
+	// depends on the scheduler; oneLoad shows that callers share a flight.
 	cachetest.AssertMissing(t, c, "k")
 	before := calls.Load()
 	_, err := l.Get(t.Context(), "k")
@@ -242,7 +242,9 @@ func impatient(t *testing.T, h cachetest.Harness) {
 	start := time.Now()
 	_, err := l.Get(ctx, "k")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Less(t, time.Since(start), time.Second, "the impatient caller returned at its deadline")
+	// At its deadline: not when the load ends, which it never would before
+	// release is closed below.
+	assert.Less(t, time.Since(start), 5*time.Second, "the impatient caller returned at its deadline")
 	close(release)
 	assert.NoError(t, <-fnCtxErr, "fn's context ended with the impatient caller")
 	assert.Equal(t, "loaded", <-patient, "the patient caller got the value")

@@ -29,7 +29,7 @@ func runRedLock(t *testing.T, h cachetest.Harness) {
 	t.Run("WaitersGoOnAfterTheLease", func(t *testing.T) { redLeaseExpiry(t, h) })
 	t.Run("WaiterOnTheSameInstanceWakesOnRelease", func(t *testing.T) {
 		s := store(t, h)
-		redWakeLatency(t, s, s, 50*time.Millisecond, h.WakeWithinOrDefault())
+		redWakeLatency(t, s, s, h.WakeWithinOrDefault()/2, h.WakeWithinOrDefault())
 	})
 	t.Run("WaiterOnAnotherInstanceWakesOnRelease", func(t *testing.T) {
 		if !h.Shared {
@@ -181,27 +181,29 @@ func redLeaseExpiry(t *testing.T, h cachetest.Harness) {
 	if h.TTLResolution > 0 {
 		lease = h.TTLResolution
 	}
+	taken := time.Now() // before the holder's entry is written: it expires a lease after this, or later
 	holder := acquired(t, caches[0], "k", lease)
 
 	type result struct {
 		owned  bool
 		err    error
-		waited time.Duration
+		wentOn time.Duration // since taken
 	}
 	results := make(chan result, len(caches))
 	for _, c := range caches {
 		go func() {
-			start := time.Now()
 			owned, err := lock.NewRed(c, "k", lease).Acquire(t.Context())
-			results <- result{owned, err, time.Since(start)}
+			results <- result{owned, err, time.Since(taken)}
 		}()
 	}
 	for range caches {
 		r := <-results
 		require.NoError(t, r.err)
 		assert.False(t, r.owned, "a waiter took the lock")
-		assert.GreaterOrEqual(t, r.waited, lease*9/10, "a waiter went on before the lease")
-		assert.Less(t, r.waited, lease+2*time.Second, "a waiter waited far beyond the lease")
+		// A waiter started after the holder may go on before a lease of
+		// its own has passed, but never before the holder's lease.
+		assert.GreaterOrEqual(t, r.wentOn, lease*9/10, "a waiter went on before the holder's lease")
+		assert.Less(t, r.wentOn, 2*lease+2*h.TTLResolution+3*time.Second, "a waiter waited far beyond the lease")
 	}
 
 	// The entry expires (on memcached up to a second or so after the lease);
@@ -332,7 +334,8 @@ func redCancelWhileWaiting(t *testing.T, h cachetest.Harness) {
 	select {
 	case err := <-done:
 		assert.ErrorIs(t, err, context.Canceled)
-		assert.Less(t, time.Since(cancelled), time.Second, "Acquire returned promptly")
+		// Promptly, not at the end of the minute's lease.
+		assert.Less(t, time.Since(cancelled), 5*time.Second, "Acquire returned promptly")
 	case <-time.After(10 * time.Second):
 		t.Fatal("Acquire did not return after its context was cancelled")
 	}

@@ -114,9 +114,12 @@ func redHolderExpiry(t *testing.T, h cachetest.Harness) {
 		waited := time.Since(taken)
 		t.Logf("went on %v after the holder took a lock of %v", waited, lease)
 		// The holder's entry expires at its lease (memcached: within its
-		// tick and the store's second of safety after it).
+		// tick and the store's second of safety after it). A waiter that
+		// did not know the holder's expiry would wait its own lease, 20
+		// times the holder's: 2s of slack tell the two apart on a loaded
+		// machine.
 		assert.GreaterOrEqual(t, waited, lease*9/10, "the waiter went on before the holder's entry expired")
-		assert.Less(t, waited, lease+2*h.TTLResolution+250*time.Millisecond, "the waiter waited beyond the holder's expiry")
+		assert.Less(t, waited, lease+2*h.TTLResolution+2*time.Second, "the waiter waited beyond the holder's expiry")
 	case <-time.After(30 * lease):
 		t.Fatal("the waiter waited its own lease, not the holder's")
 	}
@@ -193,7 +196,7 @@ func redCloseWhileWaiting(t *testing.T, h cachetest.Harness) {
 	case r := <-done:
 		assert.ErrorIs(t, r.err, cache.ErrClosed, "a waiter whose store closed")
 		assert.False(t, r.owned)
-		assert.Less(t, time.Since(closed), time.Second, "the waiter returned promptly")
+		assert.Less(t, time.Since(closed), 5*time.Second, "the waiter returned promptly")
 	case <-time.After(10 * time.Second):
 		t.Fatal("a waiter whose store closed went on waiting")
 	}
