@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cachekit/cachekit/internal/ctxerr"
 )
 
 // backend is the store of a Cache with its optional interfaces found once,
@@ -16,6 +18,7 @@ type backend struct {
 	exist  Exister     // nil: Get
 	incr   Incrementer // nil: errors.ErrUnsupported
 	expire Expirer     // nil: GetVersion and CompareAndSwap
+	extend Extender    // nil: GetVersion and CompareAndSwap
 	ttl    TTLGetter   // nil: Get, and no ttl
 	watch  Watcher     // PollWatcher when the store has none
 }
@@ -27,6 +30,7 @@ func newBackend(s Store) backend {
 	b.exist, _ = s.(Exister)
 	b.incr, _ = s.(Incrementer)
 	b.expire, _ = s.(Expirer)
+	b.extend, _ = s.(Extender)
 	b.ttl, _ = s.(TTLGetter)
 	if w, ok := s.(Watcher); ok {
 		b.watch = w
@@ -64,6 +68,24 @@ func (b *backend) multiSet(ctx context.Context, keys []string, vals [][]byte, tt
 		}
 	}
 	return nil
+}
+
+// emptyMultiGet is a MultiGet of no keys: the store's own, if it has one,
+// so that a closed store says so; else nothing but ctx's error.
+func (b *backend) emptyMultiGet(ctx context.Context) error {
+	if b.mget != nil {
+		_, err := b.mget.MultiGet(ctx, nil)
+		return err
+	}
+	return ctxerr.Err(ctx)
+}
+
+// emptyMultiSet is a MultiSet of no items, as emptyMultiGet.
+func (b *backend) emptyMultiSet(ctx context.Context) error {
+	if b.mset != nil {
+		return b.mset.MultiSet(ctx, nil, nil, 0)
+	}
+	return ctxerr.Err(ctx)
 }
 
 func (b *backend) exists(ctx context.Context, key string) (bool, error) {

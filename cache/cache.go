@@ -19,7 +19,8 @@ type Cache[K comparable, V any] struct {
 	ns      string
 	prefix  string // ns + ":", or "" with no namespace
 	ttl     time.Duration
-	hooks   []Hook
+	jitter  float64 // Options.Jitter
+	obs     observers
 	// noIncrement is why Increment is refused: the serializer could not
 	// read back the decimal text it writes (see DecimalReader); nil if it
 	// can.
@@ -51,12 +52,13 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 		keyFunc: opts.KeyFunc,
 		ns:      opts.Namespace,
 		ttl:     opts.TTL,
+		jitter:  opts.Jitter,
 	}
-	if len(opts.Hooks) > 0 {
-		c.hooks = append([]Hook(nil), opts.Hooks...)
+	var err error
+	if c.obs, err = newObservers(c.ns, opts.Hooks); err != nil {
+		return nil, err
 	}
 	if c.keyFunc == nil {
-		var err error
 		if c.keyFunc, err = defaultKeyFunc[K](); err != nil {
 			return nil, err
 		}
@@ -102,17 +104,25 @@ func (c *Cache[K, V]) Namespace() string { return c.ns }
 
 // Delete removes key and reports whether it existed.
 func (c *Cache[K, V]) Delete(ctx context.Context, key K) (bool, error) {
-	k, start := c.Key(key), begin(c.hooks)
+	if err := c.checkCall(ctx); err != nil {
+		return false, err
+	}
+	k := c.Key(key)
+	ctx, start := c.obs.begin(ctx, OpDelete, k)
 	existed, err := c.b.store.Delete(ctx, k)
-	end(ctx, c.hooks, start, Event{Op: OpDelete, Key: k, Err: err, Ok: existed})
+	c.obs.end(ctx, start, Event{Op: OpDelete, Key: k, Err: err, Ok: existed})
 	return existed, err
 }
 
 // Exists reports whether key is present.
 func (c *Cache[K, V]) Exists(ctx context.Context, key K) (bool, error) {
-	k, start := c.Key(key), begin(c.hooks)
+	if err := c.checkCall(ctx); err != nil {
+		return false, err
+	}
+	k := c.Key(key)
+	ctx, start := c.obs.begin(ctx, OpExists, k)
 	found, err := c.b.exists(ctx, k)
-	end(ctx, c.hooks, start, ReadEvent(OpExists, k, found, err))
+	c.obs.end(ctx, start, ReadEvent(OpExists, k, found, err))
 	return found, err
 }
 
@@ -130,7 +140,11 @@ func (c *Cache[K, V]) Exists(ctx context.Context, key K) (bool, error) {
 // (Msgpack, Gob, one of your own) would read a wrong number: its Increment
 // fails with an error matching errors.ErrUnsupported and changes nothing.
 func (c *Cache[K, V]) Increment(ctx context.Context, key K, delta int64) (int64, error) {
-	k, start := c.Key(key), begin(c.hooks)
+	if err := c.checkCall(ctx); err != nil {
+		return 0, err
+	}
+	k := c.Key(key)
+	ctx, start := c.obs.begin(ctx, OpIncrement, k)
 	var (
 		n   int64
 		err error
@@ -140,53 +154,50 @@ func (c *Cache[K, V]) Increment(ctx context.Context, key K, delta int64) (int64,
 	} else {
 		n, err = c.b.increment(ctx, k, delta)
 	}
-	end(ctx, c.hooks, start, Event{Op: OpIncrement, Key: k, Err: err})
+	c.obs.end(ctx, start, Event{Op: OpIncrement, Key: k, Err: err})
 	return n, err
 }
 
 // Expire gives key a new expiry, ttl from now; ttl == 0 removes its
 // expiry. It reports false for a missing key.
 func (c *Cache[K, V]) Expire(ctx context.Context, key K, ttl time.Duration) (bool, error) {
-	k, start := c.Key(key), begin(c.hooks)
+	if err := c.checkCall(ctx); err != nil {
+		return false, err
+	}
+	k := c.Key(key)
+	ctx, start := c.obs.begin(ctx, OpExpire, k)
 	found, err := false, error(nil)
 	if ttl < 0 {
 		err = fmt.Errorf("%w: expire %q: %v is negative", ErrInvalidTTL, k, ttl)
 	} else {
 		found, err = c.b.expireKey(ctx, k, ttl)
 	}
-	end(ctx, c.hooks, start, Event{Op: OpExpire, Key: k, Err: err, Ok: found})
+	c.obs.end(ctx, start, Event{Op: OpExpire, Key: k, Err: err, Ok: found})
 	return found, err
 }
 
 // Clear removes every key of this cache's namespace, and only those; with
 // no namespace it empties the whole store.
 func (c *Cache[K, V]) Clear(ctx context.Context) error {
-	start := begin(c.hooks)
+	if err := c.checkCall(ctx); err != nil {
+		return err
+	}
+	ctx, start := c.obs.begin(ctx, OpClear, c.ns)
 	err := c.b.store.Clear(ctx, c.ns)
-	end(ctx, c.hooks, start, Event{Op: OpClear, Key: c.ns, Err: err})
+	c.obs.end(ctx, start, Event{Op: OpClear, Key: c.ns, Err: err})
 	return err
 }
 
 // WithHooks returns a cache that is c in every way (store, namespace, key
 // function, serializer, TTL) but reports its operations to hooks instead
 // of c's: none when hooks is empty. Reads and writes through either are
-// the same reads and writes; only who observes them differs. Package
-// loader reads through a cache without hooks where a read is its own, not
-// its caller's.
-func (c *Cache[K, V]) WithHooks(hooks ...Hook) *Cache[K, V] {
+// the same reads and writes; only who observes them differs. It fails,
+// as New does, for a nil Hook.
+func (c *Cache[K, V]) WithHooks(hooks ...Hook) (*Cache[K, V], error) {
 	d := *c
-	d.hooks = append([]Hook(nil), hooks...)
-	if len(d.hooks) == 0 {
-		d.hooks = nil
+	var err error
+	if d.obs, err = newObservers(c.ns, hooks); err != nil {
+		return nil, err
 	}
-	return &d
-}
-
-// Report hands e, an operation that a package built on the cache did
-// (package loader's OpLoad), to the cache's hooks, as the cache does with
-// its own. e.Start and e.Duration are the caller's to fill.
-func (c *Cache[K, V]) Report(ctx context.Context, e Event) {
-	for _, h := range c.hooks {
-		h.Observe(ctx, e)
-	}
+	return &d, nil
 }

@@ -57,10 +57,25 @@ type Expirer interface {
 	Expire(ctx context.Context, key string, ttl time.Duration) (bool, error)
 }
 
-// TTLGetter is implemented by stores that tell how long a key has left.
-// lock.Red's waiters use it to wake when the holder's entry expires rather
-// than at the end of their own lease. Without it, a waiter wakes at the end
-// of its own lease, or at a change the store's Watcher reports.
+// Extender is implemented by stores that give a key a new expiry only if
+// it holds given bytes, in one atomic step (a script on Redis, a cas of
+// the same bytes on memcached): lock.Red's Extend, through
+// Entry.CompareAndExpire. Unlike a CompareAndSwap, it may be sent again
+// when a connection drops before its reply. Without it, a Cache reads the
+// key's version and writes the same bytes back with the new ttl
+// (GetVersion and CompareAndSwap).
+type Extender interface {
+	// CompareAndExpire gives key a new ttl, from now (0: no expiry), if
+	// its value equals val, atomically, and reports whether it did.
+	CompareAndExpire(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error)
+}
+
+// TTLGetter is implemented by stores that tell how long a key has left,
+// with its value in one round trip. lock.Red's waiters use it to wake when
+// the holder's entry expires rather than at the end of their own lease,
+// and package loader to know the age of a value (refresh-ahead, stale
+// values). Without it, a waiter wakes at the end of its own lease, or at a
+// change the store's Watcher reports, and the loader cannot tell ages.
 type TTLGetter interface {
 	// GetTTL returns the value of key, the time it has left before it
 	// expires, and whether it was found. ttl is 0 for a key that never

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -29,7 +30,28 @@ var (
 	// names the key and the size; the key's earlier value is left as it
 	// was.
 	ErrTooLarge = errors.New("cache: value too large")
+	// ErrInvalidUse is returned for a call that cannot be served as made:
+	// a nil context, a Cache that New did not make (a zero value, or a
+	// nil pointer), a nil Hook in Options. The error says which.
+	ErrInvalidUse = errors.New("cache: invalid use")
 )
+
+// checkCall returns the error of a call with ctx on c, if it cannot be
+// made: ErrInvalidUse for a nil ctx or a Cache not made by New. It is
+// inlined: two comparisons on the hot path.
+func (c *Cache[K, V]) checkCall(ctx context.Context) error {
+	if c == nil || c.vals == nil || ctx == nil {
+		return c.misuse(ctx)
+	}
+	return nil
+}
+
+func (c *Cache[K, V]) misuse(ctx context.Context) error {
+	if c == nil || c.vals == nil {
+		return fmt.Errorf("%w: a Cache not made by cache.New", ErrInvalidUse)
+	}
+	return fmt.Errorf("%w: nil context (use context.Background or context.TODO)", ErrInvalidUse)
+}
 
 // DecodeError is the error of a read whose stored bytes could not be
 // decoded. It matches ErrDecode with errors.Is and unwraps to the cause.

@@ -44,6 +44,9 @@ func defaultKeyFunc[K comparable]() (func(K) string, error) {
 // Key returns the full backend key of key: Namespace + ":" + KeyFunc(key),
 // or KeyFunc(key) with no namespace.
 func (c *Cache[K, V]) Key(key K) string {
+	if c == nil || c.keyFunc == nil {
+		return "" // a Cache not made by New, whose operations fail
+	}
 	return c.join(c.keyFunc(key))
 }
 
@@ -51,6 +54,9 @@ func (c *Cache[K, V]) Key(key K) string {
 // in this cache's namespace. lock.Red keeps its entry at
 // KeyWithSuffix(key, "-lock").
 func (c *Cache[K, V]) KeyWithSuffix(key K, suffix string) string {
+	if c == nil || c.keyFunc == nil {
+		return ""
+	}
 	return c.join(c.keyFunc(key) + suffix)
 }
 

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 )
@@ -48,8 +49,17 @@ type Options[K comparable, V any] struct {
 	// single write overrides it.
 	TTL time.Duration
 	// Hooks observe every operation (see Hook). A cache without hooks pays
-	// nothing for them.
+	// nothing for them. A nil Hook makes New fail.
 	Hooks []Hook
+	// Jitter in [0, 1) spreads the expiry of every write that has a TTL
+	// (Set, MultiSet, Add, lock.Optimistic.CAS, the writes of package
+	// loader) uniformly over [TTL·(1−Jitter), TTL·(1+Jitter)], so that
+	// keys written together do not expire together (and reach the source
+	// of truth together when they do); 0: exact TTLs. Outside [0, 1) New
+	// fails with ErrInvalidTTL. Writes without expiry stay without; the
+	// entries of the locks (lock.Red) keep their exact lease. A MultiSet
+	// spreads its items over jitterSteps TTLs, one store call each.
+	Jitter float64
 }
 
 func (o *Options[K, V]) validate() error {
@@ -58,6 +68,9 @@ func (o *Options[K, V]) validate() error {
 	}
 	if o.TTL < 0 {
 		return fmt.Errorf("%w: default TTL %v is negative", ErrInvalidTTL, o.TTL)
+	}
+	if !(o.Jitter >= 0 && o.Jitter < 1) { // NaN too
+		return fmt.Errorf("%w: Jitter %v is outside [0, 1)", ErrInvalidTTL, o.Jitter)
 	}
 	return nil
 }
@@ -81,7 +94,8 @@ func (o ttlOption) apply(w *writeOptions) { w.ttl, w.hasTTL = time.Duration(o), 
 // uses Options.TTL. A negative d makes the write fail with ErrInvalidTTL.
 func TTL(d time.Duration) WriteOption { return ttlOption(d) }
 
-// ttlOf returns the expiry of a write with the given options.
+// ttlOf returns the expiry of a write with the given options, before
+// jitter (see jittered).
 func (c *Cache[K, V]) ttlOf(opts []WriteOption) (time.Duration, error) {
 	if len(opts) == 0 {
 		return c.ttl, nil
@@ -97,3 +111,23 @@ func (c *Cache[K, V]) ttlOf(opts []WriteOption) (time.Duration, error) {
 	}
 	return w.ttl, nil
 }
+
+// jittered returns ttl spread by the cache's Jitter: uniformly over
+// [ttl·(1−Jitter), ttl·(1+Jitter)], never below 1ms (a write with a
+// positive TTL never becomes one without, nor one already expired). A ttl
+// of 0 (no expiry) stays 0.
+func (c *Cache[K, V]) jittered(ttl time.Duration) time.Duration {
+	if c.jitter == 0 || ttl <= 0 {
+		return ttl
+	}
+	return spread(ttl, c.jitter*(2*rand.Float64()-1))
+}
+
+// spread returns ttl·(1+f), at least 1ms.
+func spread(ttl time.Duration, f float64) time.Duration {
+	return max(time.Duration(float64(ttl)*(1+f)), time.Millisecond)
+}
+
+// jitterSteps is how many distinct TTLs a MultiSet with Jitter spreads its
+// items over: one store call each.
+const jitterSteps = 8

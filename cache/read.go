@@ -9,9 +9,14 @@ import (
 // the serializer cannot decode give an error matching ErrDecode that names
 // the key.
 func (c *Cache[K, V]) Get(ctx context.Context, key K) (V, bool, error) {
-	k, start := c.Key(key), begin(c.hooks)
+	if err := c.checkCall(ctx); err != nil {
+		var zero V
+		return zero, false, err
+	}
+	k := c.Key(key)
+	ctx, start := c.obs.begin(ctx, OpGet, k)
 	v, found, err := c.vals.get(ctx, k)
-	end(ctx, c.hooks, start, ReadEvent(OpGet, k, found, err))
+	c.obs.end(ctx, start, ReadEvent(OpGet, k, found, err))
 	return v, found, err
 }
 
@@ -20,18 +25,21 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K) (V, bool, error) {
 // error matching ErrDecode. Hooks count one hit or miss per distinct key:
 // MultiGet(1, 1, 2) with only 1 present is one hit and one miss.
 func (c *Cache[K, V]) MultiGet(ctx context.Context, keys ...K) (map[K]V, error) {
+	if err := c.checkCall(ctx); err != nil {
+		return nil, err
+	}
 	ks := make([]string, len(keys))
 	for i, key := range keys {
 		ks[i] = c.Key(key)
 	}
-	start := begin(c.hooks)
+	ctx, start := c.obs.begin(ctx, OpMultiGet, "")
 	m, err := c.multiGet(ctx, keys, ks)
-	if len(c.hooks) != 0 {
+	if c.Observed() {
 		e := Event{Op: OpMultiGet, Keys: ks, Err: err}
 		if err == nil {
 			e.Hits, e.Misses = len(m), distinctMisses(keys, m)
 		}
-		report(ctx, c.hooks, start, e)
+		c.obs.report(ctx, start, e)
 	}
 	return m, err
 }
@@ -53,7 +61,7 @@ func distinctMisses[K comparable, V any](keys []K, m map[K]V) int {
 func (c *Cache[K, V]) multiGet(ctx context.Context, keys []K, ks []string) (map[K]V, error) {
 	m := make(map[K]V, len(keys))
 	if len(keys) == 0 {
-		return m, ctx.Err()
+		return m, c.b.emptyMultiGet(ctx)
 	}
 	if err := c.vals.multiGet(ctx, ks, func(i int, v V) { m[keys[i]] = v }); err != nil {
 		return nil, err
@@ -64,8 +72,13 @@ func (c *Cache[K, V]) multiGet(ctx context.Context, keys []K, ks []string) (map[
 // GetVersion returns the value of key, whether it was found, and the
 // store's version of it for CompareAndSwap. lock.Optimistic is built on it.
 func (c *Cache[K, V]) GetVersion(ctx context.Context, key K) (V, Version, bool, error) {
-	k, start := c.Key(key), begin(c.hooks)
+	if err := c.checkCall(ctx); err != nil {
+		var zero V
+		return zero, nil, false, err
+	}
+	k := c.Key(key)
+	ctx, start := c.obs.begin(ctx, OpGetVersion, k)
 	v, ver, found, err := c.vals.getVersion(ctx, k)
-	end(ctx, c.hooks, start, ReadEvent(OpGetVersion, k, found, err))
+	c.obs.end(ctx, start, ReadEvent(OpGetVersion, k, found, err))
 	return v, ver, found, err
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/cachekit/cachekit/cache"
 )
@@ -162,9 +161,9 @@ func (l *Loader[K, V]) flyBatch(keys []K, ks []string, flights []*flight[V]) {
 	)
 	func() {
 		defer func() { panicked = recover() }()
-		start := time.Now()
-		got, err = l.opts.Batch(ctx, keys)
-		l.c.Report(ctx, cache.Event{Op: cache.OpLoad, Keys: ks, Start: start, Duration: time.Since(start), Err: err})
+		bctx, start := l.c.Begin(ctx, cache.OpLoad, "")
+		got, err = l.opts.Batch(bctx, keys)
+		l.c.End(bctx, start, cache.Event{Op: cache.OpLoad, Keys: ks, Err: err})
 	}()
 	if err == nil && panicked == nil {
 		err = l.storeBatch(ctx, keys, got)

@@ -53,7 +53,11 @@ func New[K comparable, V any](c *cache.Cache[K, V], fn func(ctx context.Context,
 	if err != nil {
 		return nil, fmt.Errorf("loader: %w", err)
 	}
-	l := &Loader[K, V]{c: c, quiet: c.WithHooks(), marks: marks, fn: fn, opts: opts}
+	quiet, err := c.WithHooks()
+	if err != nil {
+		return nil, fmt.Errorf("loader: %w", err)
+	}
+	l := &Loader[K, V]{c: c, quiet: quiet, marks: marks, fn: fn, opts: opts}
 	if _, local := c.Store().(cache.ValueStore); !local {
 		l.reads = newReads[K, V]()
 	}
@@ -103,9 +107,7 @@ func (l *Loader[K, V]) sharedRead(ctx context.Context, key K) (V, bool, error) {
 	start := time.Now()
 	v, found, err, shared := l.reads.get(ctx, key, func() (V, bool, error) { return l.c.Get(ctx, key) })
 	if shared {
-		e := cache.ReadEvent(cache.OpGet, l.c.Key(key), found, err)
-		e.Start, e.Duration = start, time.Since(start)
-		l.c.Report(ctx, e)
+		l.c.End(ctx, start, cache.ReadEvent(cache.OpGet, l.c.Key(key), found, err))
 	}
 	return v, found, err
 }
@@ -209,9 +211,9 @@ func (l *Loader[K, V]) call(ctx context.Context, key K, red *lock.Red[K, V]) (v 
 	defer expiry.Stop()
 	stop := l.keepAlive(fctx, red, expiry)
 	defer stop()
-	start := time.Now()
+	fctx, start := l.c.Begin(fctx, cache.OpLoad, l.c.Key(key))
 	defer func() {
-		l.c.Report(ctx, cache.Event{Op: cache.OpLoad, Key: l.c.Key(key), Start: start, Duration: time.Since(start), Err: err})
+		l.c.End(fctx, start, cache.Event{Op: cache.OpLoad, Key: l.c.Key(key), Err: err})
 	}()
 	return l.fn(fctx, key)
 }

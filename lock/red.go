@@ -37,10 +37,12 @@ const lockSuffix = "-lock"
 // (no I/O). A Red may be reused after Release: each Acquire that takes the
 // lock makes a new token.
 type Red[K comparable, V any] struct {
-	lease *cache.Lease
+	c     *cache.Cache[K, V]
+	entry cache.Entry   // the lock's entry
 	ttl   time.Duration // the lease
 	err   error         // a construction error, returned by Acquire
 	token []byte        // the token of the entry while this Red holds the lock, else nil
+	fence uint64        // the fencing token of the acquisition held, 0 when none
 }
 
 // NewRed returns a lock on key of c with the given lease: the longest time
@@ -50,8 +52,12 @@ func NewRed[K comparable, V any](c *cache.Cache[K, V], key K, lease time.Duratio
 	if c == nil {
 		return &Red[K, V]{ttl: lease, err: errors.New("lock: nil cache")}
 	}
-	return &Red[K, V]{lease: c.Lease(key, lockSuffix), ttl: lease}
+	return &Red[K, V]{c: c, entry: c.Entry(key, lockSuffix), ttl: lease}
 }
+
+// cleanupTimeout bounds the clean-up of an Acquire that failed after its
+// add was sent (see Acquire).
+const cleanupTimeout = 5 * time.Second
 
 // Acquire takes the lock if it is free and returns owned == true; the
 // caller must then Release it.
@@ -66,33 +72,68 @@ func NewRed[K comparable, V any](c *cache.Cache[K, V], key K, lease time.Duratio
 // there (a late notice of an earlier holder's release) does not.
 //
 // Acquire returns an error matching ErrInvalidLease for a lease that is not
-// > 0, an error matching ctx.Err() when ctx ends first (leaving nothing
-// behind), and the store's error when the store fails (also while
-// waiting). Calling Acquire on a Red that holds the lock is an error:
+// > 0, an error matching ctx.Err() when ctx ends first, and the store's
+// error when the store fails (also while waiting). It leaves nothing
+// behind: when its add of the entry failed in a way that leaves unknown
+// whether the add reached the store (ctx ended, the connection broke), it
+// removes its own token, with a compare-and-delete on a context of its own
+// and in the background, so that Acquire returns at once and the next
+// Acquire does not wait out an orphan lease (its waiters are woken by the
+// delete). Calling Acquire on a Red that holds the lock is an error:
 // Release it first.
 func (l *Red[K, V]) Acquire(ctx context.Context) (owned bool, err error) {
-	start := time.Now()
 	switch {
 	case l.err != nil:
 		return false, l.err
+	case ctx == nil:
+		return false, fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
 	case l.ttl <= 0:
-		return false, fmt.Errorf("%w: %v for %q", ErrInvalidLease, l.ttl, l.lease.Key())
+		return false, fmt.Errorf("%w: %v for %q", ErrInvalidLease, l.ttl, l.entry.Key())
 	case l.token != nil:
-		return false, fmt.Errorf("lock: acquire %q: already held by this lock; release it first", l.lease.Key())
+		return false, fmt.Errorf("lock: acquire %q: already held by this lock; release it first", l.entry.Key())
 	}
+	start := time.Now()
 	token := []byte(rand.Text())
-	added, err := l.lease.TryAcquire(ctx, token, l.ttl)
+	actx, began := l.c.Begin(ctx, cache.OpLockAcquire, l.entry.Key())
+	added, err := l.entry.Add(actx, token, l.ttl)
+	l.c.End(actx, began, cache.Event{Op: cache.OpLockAcquire, Key: l.entry.Key(), Err: err, Ok: added})
 	if err != nil {
-		return false, fmt.Errorf("lock: acquire %q: %w", l.lease.Key(), err)
+		go l.cleanUp(context.WithoutCancel(ctx), token)
+		return false, errorf("acquire", l.entry, err)
 	}
 	if added {
 		l.token = token
 		return true, nil
 	}
-	if _, err := l.lease.Wait(ctx, start.Add(l.ttl)); err != nil {
-		return false, fmt.Errorf("lock: acquire %q: %w", l.lease.Key(), err)
+	wctx, began := l.c.Begin(ctx, cache.OpLockWait, l.entry.Key())
+	gone, err := waitHolder(wctx, l.entry, start.Add(l.ttl))
+	l.c.End(wctx, began, cache.Event{Op: cache.OpLockWait, Key: l.entry.Key(), Err: err, Ok: gone})
+	if err != nil {
+		return false, errorf("acquire", l.entry, err)
 	}
 	return false, nil
+}
+
+// cleanUp removes token from the lock's entry, if an add whose outcome
+// Acquire could not learn put it there. The add may still be on its way
+// to the store (on another connection than the delete), so a delete that
+// finds nothing looks again, a few times, for as long as an add in flight
+// could take to land.
+func (l *Red[K, V]) cleanUp(ctx context.Context, token []byte) {
+	ctx, cancel := context.WithTimeout(ctx, min(cleanupTimeout, l.ttl))
+	defer cancel()
+	for wait := time.Millisecond; ; wait *= 4 {
+		if deleted, err := l.entry.CompareAndDelete(ctx, token); deleted || err != nil {
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
 }
 
 // Release releases the lock if this Red holds it: it deletes the lock's
@@ -107,10 +148,16 @@ func (l *Red[K, V]) Release(ctx context.Context) error {
 	if l.token == nil {
 		return nil
 	}
-	if _, err := l.lease.Release(ctx, l.token); err != nil {
-		return fmt.Errorf("lock: release %q: %w", l.lease.Key(), err)
+	if ctx == nil {
+		return fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
 	}
-	l.token = nil
+	ctx, began := l.c.Begin(ctx, cache.OpLockRelease, l.entry.Key())
+	deleted, err := l.entry.CompareAndDelete(ctx, l.token)
+	l.c.End(ctx, began, cache.Event{Op: cache.OpLockRelease, Key: l.entry.Key(), Err: err, Ok: deleted})
+	if err != nil {
+		return errorf("release", l.entry, err)
+	}
+	l.token, l.fence = nil, 0
 	return nil
 }
 
@@ -120,15 +167,30 @@ func (l *Red[K, V]) Release(ctx context.Context) error {
 // lock that this Red does not hold (never acquired, released, expired or
 // taken over). A holder whose work takes longer than the lease extends it
 // before it runs out, so that nobody else starts the same work meanwhile.
+// The fence (see Fence) stays the same.
 func (l *Red[K, V]) Extend(ctx context.Context) (held bool, err error) {
 	if l.token == nil {
 		return false, nil
 	}
-	held, err = l.lease.Extend(ctx, l.token, l.ttl)
+	if ctx == nil {
+		return false, fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
+	}
+	ctx, began := l.c.Begin(ctx, cache.OpLockExtend, l.entry.Key())
+	held, err = l.entry.CompareAndExpire(ctx, l.token, l.ttl)
+	l.c.End(ctx, began, cache.Event{Op: cache.OpLockExtend, Key: l.entry.Key(), Err: err, Ok: held})
 	if err != nil {
-		return false, fmt.Errorf("lock: extend %q: %w", l.lease.Key(), err)
+		return false, errorf("extend", l.entry, err)
 	}
 	return held, nil
+}
+
+// Fence returns the fencing token of the acquisition this Red holds, 0 if
+// it holds none.
+func (l *Red[K, V]) Fence() uint64 {
+	if l.token == nil {
+		return 0
+	}
+	return l.fence
 }
 
 // Do acquires the lock, runs fn, and releases the lock if it took it, even

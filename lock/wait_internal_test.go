@@ -1,4 +1,4 @@
-package cache_test
+package lock
 
 import (
 	"context"
@@ -87,11 +87,11 @@ func (h *hintStore) assertAllStopped(t *testing.T) {
 }
 
 // leaseOf returns the lease of "k" on a cache over s, held by token.
-func leaseOf(t *testing.T, s cache.Store, token string) *cache.Lease {
+func leaseOf(t *testing.T, s cache.Store, token string) cache.Entry {
 	c := cache.Must(cache.New(s, cache.Options[string, string]{}))
-	l := c.Lease("k", "-lock")
+	l := c.Entry("k", "-lock")
 	if token != "" {
-		added, err := l.TryAcquire(t.Context(), []byte(token), time.Minute)
+		added, err := l.Add(t.Context(), []byte(token), time.Minute)
 		require.NoError(t, err)
 		require.True(t, added)
 	}
@@ -103,21 +103,21 @@ type waitResult struct {
 	err  error
 }
 
-func waitAsync(ctx context.Context, l *cache.Lease, until time.Time) <-chan waitResult {
+func waitAsync(ctx context.Context, l cache.Entry, until time.Time) <-chan waitResult {
 	ch := make(chan waitResult, 1)
 	go func() {
-		gone, err := l.Wait(ctx, until)
+		gone, err := waitHolder(ctx, l, until)
 		ch <- waitResult{gone, err}
 	}()
 	return ch
 }
 
-func TestLeaseWaitEndsWhenTheHolderReleases(t *testing.T) {
+func TestWaitWaitEndsWhenTheHolderReleases(t *testing.T) {
 	s := newHintStore(t)
 	l := leaseOf(t, s, "holder")
 	done := waitAsync(t.Context(), l, time.Now().Add(time.Minute))
 	s.awaitWatch(t, 1)
-	released, err := l.Release(t.Context(), []byte("holder"))
+	released, err := l.CompareAndDelete(t.Context(), []byte("holder"))
 	require.NoError(t, err)
 	require.True(t, released)
 	s.hint(l.Key())
@@ -127,7 +127,7 @@ func TestLeaseWaitEndsWhenTheHolderReleases(t *testing.T) {
 	s.assertAllStopped(t)
 }
 
-func TestLeaseStaleHintDoesNotEndTheWait(t *testing.T) {
+func TestWaitStaleHintDoesNotEndTheWait(t *testing.T) {
 	s := newHintStore(t)
 	l := leaseOf(t, s, "holder")
 	done := waitAsync(t.Context(), l, time.Now().Add(time.Minute))
@@ -139,21 +139,21 @@ func TestLeaseStaleHintDoesNotEndTheWait(t *testing.T) {
 		t.Fatalf("a stale hint ended the wait: %+v", r)
 	default:
 	}
-	_, err := l.Release(t.Context(), []byte("holder"))
+	_, err := l.CompareAndDelete(t.Context(), []byte("holder"))
 	require.NoError(t, err)
 	s.hint(l.Key())
 	assert.True(t, (<-done).gone)
 	s.assertAllStopped(t)
 }
 
-func TestLeaseWaitEndsWhenTheHolderWasReplaced(t *testing.T) {
+func TestWaitWaitEndsWhenTheHolderWasReplaced(t *testing.T) {
 	s := newHintStore(t)
 	l := leaseOf(t, s, "first")
 	done := waitAsync(t.Context(), l, time.Now().Add(time.Minute))
 	s.awaitWatch(t, 1)
-	_, err := l.Release(t.Context(), []byte("first"))
+	_, err := l.CompareAndDelete(t.Context(), []byte("first"))
 	require.NoError(t, err)
-	added, err := l.TryAcquire(t.Context(), []byte("second"), time.Minute)
+	added, err := l.Add(t.Context(), []byte("second"), time.Minute)
 	require.NoError(t, err)
 	require.True(t, added)
 	s.hint(l.Key())
@@ -163,25 +163,25 @@ func TestLeaseWaitEndsWhenTheHolderWasReplaced(t *testing.T) {
 	s.assertAllStopped(t)
 }
 
-func TestLeaseWaitOfAFreeEntryEndsAtOnce(t *testing.T) {
+func TestWaitWaitOfAFreeEntryEndsAtOnce(t *testing.T) {
 	s := newHintStore(t)
-	gone, err := leaseOf(t, s, "").Wait(t.Context(), time.Now().Add(time.Minute))
+	gone, err := waitHolder(t.Context(), leaseOf(t, s, ""), time.Now().Add(time.Minute))
 	assert.NoError(t, err)
 	assert.False(t, gone, "nobody held it")
 	s.assertAllStopped(t)
 }
 
-func TestLeaseWaitEndsAtUntil(t *testing.T) {
+func TestWaitWaitEndsAtUntil(t *testing.T) {
 	s := newHintStore(t)
 	start := time.Now()
-	gone, err := leaseOf(t, s, "holder").Wait(t.Context(), start.Add(100*time.Millisecond))
+	gone, err := waitHolder(t.Context(), leaseOf(t, s, "holder"), start.Add(100*time.Millisecond))
 	assert.NoError(t, err)
 	assert.False(t, gone)
 	assert.GreaterOrEqual(t, time.Since(start), 90*time.Millisecond)
 	s.assertAllStopped(t)
 }
 
-func TestLeaseWaitReportsCancellationAndWatchErrors(t *testing.T) {
+func TestWaitWaitReportsCancellationAndWatchErrors(t *testing.T) {
 	s := newHintStore(t)
 	l := leaseOf(t, s, "holder")
 	ctx, cancel := context.WithCancel(t.Context())
@@ -192,7 +192,7 @@ func TestLeaseWaitReportsCancellationAndWatchErrors(t *testing.T) {
 	s.assertAllStopped(t)
 
 	s.fail = errors.New("no watch today")
-	_, err := l.Wait(t.Context(), time.Now().Add(time.Minute))
+	_, err := waitHolder(t.Context(), l, time.Now().Add(time.Minute))
 	assert.ErrorIs(t, err, s.fail)
 }
 
@@ -212,14 +212,14 @@ func (r *readsOf) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	return v, found, err
 }
 
-func TestLeaseWithoutAWatcherPolls(t *testing.T) {
+func TestWaitWithoutAWatcherPolls(t *testing.T) {
 	inner := cachetest.RequiredOnly(memory.New(memory.Options{}))
 	t.Cleanup(func() { _ = inner.Close() })
 	s := &readsOf{Store: inner, key: "k-lock", read: make(chan struct{})}
 	l := leaseOf(t, s, "holder")
 	done := waitAsync(t.Context(), l, time.Now().Add(time.Minute))
 	<-s.read // the waiter has read the holder: now it polls
-	_, err := l.Release(t.Context(), []byte("holder"))
+	_, err := l.CompareAndDelete(t.Context(), []byte("holder"))
 	require.NoError(t, err)
 	released := time.Now()
 	select {
@@ -231,7 +231,7 @@ func TestLeaseWithoutAWatcherPolls(t *testing.T) {
 	}
 }
 
-func TestLeaseOperationsAreReportedToHooks(t *testing.T) {
+func TestLockOperationsAreReportedToHooks(t *testing.T) {
 	var mu sync.Mutex
 	var events []cache.Event
 	c := cache.Must(cache.New(cachetest.RequiredOnly(memory.New(memory.Options{})), cache.Options[string, string]{
@@ -244,26 +244,27 @@ func TestLeaseOperationsAreReportedToHooks(t *testing.T) {
 	}))
 	t.Cleanup(func() { _ = c.Store().Close() })
 	ctx := t.Context()
-	l := c.Lease("k", "-lock")
-	token := []byte("t")
-	_, _ = l.TryAcquire(ctx, token, time.Minute)
-	_, _ = l.TryAcquire(ctx, []byte("other"), time.Minute)
-	_, _ = l.Extend(ctx, token, time.Minute)
-	_, _ = l.Wait(ctx, time.Now().Add(30*time.Millisecond))
-	_, _ = l.Release(ctx, token)
+	holder := NewRed(c, "k", time.Minute)
+	owned, err := holder.Acquire(ctx)
+	require.NoError(t, err)
+	require.True(t, owned)
+	_, _ = NewRed(c, "k", 30*time.Millisecond).Acquire(ctx) // waits out its lease
+	_, _ = holder.Extend(ctx)
+	require.NoError(t, holder.Release(ctx))
 	mu.Lock()
 	defer mu.Unlock()
 	want := []struct {
 		op cache.Op
 		ok bool
-	}{{cache.OpLockAcquire, true}, {cache.OpLockAcquire, false}, {cache.OpLockExtend, true}, {cache.OpLockWait, false}, {cache.OpLockRelease, true}}
+	}{{cache.OpLockAcquire, true}, {cache.OpLockAcquire, false}, {cache.OpLockWait, false}, {cache.OpLockExtend, true}, {cache.OpLockRelease, true}}
 	require.Len(t, events, len(want))
 	for i, w := range want {
 		assert.Equal(t, w.op, events[i].Op, "event %d", i)
 		assert.Equal(t, w.ok, events[i].Ok, "event %d (%v)", i, w.op)
 		assert.Equal(t, "ns:k-lock", events[i].Key)
+		assert.Equal(t, "ns", events[i].Namespace)
 		assert.Zero(t, events[i].Hits+events[i].Misses, "lock operations are not reads")
 	}
-	assert.GreaterOrEqual(t, events[3].Duration, 25*time.Millisecond, "the wait's event says how long it waited")
+	assert.GreaterOrEqual(t, events[2].Duration, 25*time.Millisecond, "the wait's event says how long it waited")
 	assert.Equal(t, "lock_wait", cache.OpLockWait.String())
 }
