@@ -13,8 +13,8 @@ import (
 
 // A want is one distinct key of a MultiGet that is loaded.
 type want[V any] struct {
-	i     int     // its place in the MultiGet's distinct keys
-	stale *V      // its stale value, if it has one
+	i     int // its place in the MultiGet's distinct keys
+	stale *V  // its stale value, if it has one
 	c     *call[loaded[V]]
 	lead  bool
 }
