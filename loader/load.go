@@ -82,8 +82,16 @@ func (l *Loader[K, V]) fly(ctx context.Context, key K, k string, c *call[loaded[
 			}
 		}
 		// Reads the store itself, never a near cache that might not have
-		// heard of another process's write yet.
-		p, err := l.probeStore(ctx, k, cache.Probe{Beside: l.probe.Beside, Version: true})
+		// heard of another process's write yet; for the reload of a stale
+		// value, with its TTL: a value still stale is reloaded.
+		reread := cache.Probe{Beside: l.probe.Beside, Version: true}
+		if c.stale.Load() {
+			reread = cache.Probe{Beside: l.probe.Beside, TTL: true}
+		}
+		p, err := l.probeStore(ctx, k, reread)
+		if p.Found && reread.TTL && l.state(key, p) == stale {
+			p.Found = false
+		}
 		switch {
 		case err != nil:
 			release()
@@ -93,7 +101,7 @@ func (l *Loader[K, V]) fly(ctx context.Context, key K, k string, c *call[loaded[
 		case isMark(p.Beside):
 			return loaded[V]{err: notFound(k, ErrNotFound)}, release
 		case owned:
-			v, err := l.call(ctx, cache.OpLoad, key, k, red, c)
+			v, err := l.call(ctx, key, k, red, c)
 			return l.store(ctx, key, k, v, err, c.stale.Load()), release
 		}
 	}
@@ -136,7 +144,7 @@ func (l *Loader[K, V]) loadLocal(ctx context.Context, key K, k string) (V, error
 // loadFn runs fn for key without the lock and stores its value when the
 // store may be tried, ignoring a failure to.
 func (l *Loader[K, V]) loadFn(ctx context.Context, key K, k string, c *call[loaded[V]]) loaded[V] {
-	v, err := l.call(ctx, cache.OpLoad, key, k, nil, c)
+	v, err := l.call(ctx, key, k, nil, c)
 	if err != nil || !l.breaker.allow(true) {
 		if errors.Is(err, ErrNotFound) {
 			err = notFound(k, err)
@@ -151,12 +159,13 @@ func (l *Loader[K, V]) loadFn(ctx context.Context, key K, k string, c *call[load
 	return loaded[V]{v: v}
 }
 
-// call runs fn for key, reported as an op (OpLoad or OpRefresh) with the
-// context of the cache's StartHooks. While it runs longer than the lease,
-// it extends red (when there is one); fn's context ends at the end of the
-// lease last extended. If fn panics, red is released before the panic
-// goes on. c, the flight, tells whether a stale value was served instead.
-func (l *Loader[K, V]) call(ctx context.Context, op cache.Op, key K, k string, red *lock.Red[K, V], c *call[loaded[V]]) (v V, err error) {
+// call runs fn for key. While it runs longer than the lease, it extends red
+// (when there is one); fn's context ends at the end of the lease last
+// extended. If fn panics, red is released before the panic goes on. With
+// a flight c, it is reported as an OpLoad, with the context of the
+// cache's StartHooks, and c tells whether a stale value was served
+// instead of fn's; without, the caller reports it (a refresh).
+func (l *Loader[K, V]) call(ctx context.Context, key K, k string, red *lock.Red[K, V], c *call[loaded[V]]) (v V, err error) {
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if red != nil {
@@ -172,14 +181,15 @@ func (l *Loader[K, V]) call(ctx context.Context, op cache.Op, key K, k string, r
 			}
 		}()
 	}
-	fctx, start := l.c.Begin(fctx, op, k)
+	if c == nil {
+		return l.fn(fctx, key)
+	}
+	fctx, start := l.c.Begin(fctx, cache.OpLoad, k)
 	defer func() {
-		e := cache.Event{Op: op, Key: k, Err: err}
-		if c != nil {
-			// Stale callers were served instead of fn's value: they gave
-			// up waiting, or fn failed and they will get their value.
-			e.Stale = c.staleServed.Load() || (err != nil && !errors.Is(err, ErrNotFound) && c.stale.Load())
-		}
+		e := cache.Event{Op: cache.OpLoad, Key: k, Err: err}
+		// Stale callers were served instead of fn's value: they gave up
+		// waiting, or fn failed and they will get their value.
+		e.Stale = c.staleServed.Load() || (err != nil && !errors.Is(err, ErrNotFound) && c.stale.Load())
 		l.c.End(fctx, start, e)
 	}()
 	return l.fn(fctx, key)

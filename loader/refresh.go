@@ -52,7 +52,7 @@ func (l *Loader[K, V]) reload(ctx context.Context, key K, k string) {
 		e.Err = err // the key is gone (or was never decodable): nothing to refresh
 		return
 	}
-	v, err := l.call(ctx, cache.OpRefresh, key, k, red, nil)
+	v, err := l.call(ctx, key, k, red, nil)
 	wctx, wcancel := l.storeCtx(context.WithoutCancel(ctx))
 	defer wcancel()
 	switch {
