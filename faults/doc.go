@@ -19,6 +19,10 @@
 //   - TestRedHolderKilledWhileHolding: a process holding a lock.Red is
 //     killed; waiters in another process go on, and a new Acquire succeeds
 //     once the holder's lease has run out.
+//   - TestServiceAnswersThroughAnOutage: examples/httpservice (a loader
+//     with FailOpen, StaleFor and RefreshAfter) under 200 requests a second
+//     for cached users, on Redis, a Cluster and memcached, each SIGKILLed
+//     and restarted: every request gets its user, none an error.
 //   - TestCancellationStormLeavesNothingBehind: 2000 goroutines with 1 ms
 //     deadlines on the memory store; its heap and the goroutines come back
 //     to where they were.
