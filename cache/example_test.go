@@ -122,3 +122,19 @@ func ExampleDecodeError() {
 	fmt.Println(found, errors.Is(err, cache.ErrDecode), errors.As(err, &de) && de.Key == "k")
 	// Output: false true true
 }
+
+func ExampleCache_MultiGet() {
+	ctx := context.Background()
+	store := memory.New(memory.Options{})
+	defer store.Close()
+	c := cache.Must(cache.New(store, cache.Options[int, string]{Namespace: "names"}))
+
+	_ = c.MultiSet(ctx, map[int]string{1: "Ada", 2: "Grace"})
+	got, err := c.MultiGet(ctx, 1, 2, 3) // one round trip on Redis and memcached
+	fmt.Println(len(got), got[1], got[2], err)
+	_, missing := got[3] // misses are absent from the map
+	fmt.Println(missing)
+	// Output:
+	// 2 Ada Grace <nil>
+	// false
+}

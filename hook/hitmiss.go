@@ -8,10 +8,13 @@ import (
 )
 
 // HitMiss counts the hits and misses of reads (Get, MultiGet per key,
-// Exists, GetVersion). Failed reads count as neither. The zero value is
-// ready to use; it is safe for concurrent use.
+// Exists, GetVersion, and the reads of package loader). Failed reads count
+// as neither. Of the misses, it also counts those that a loader answered
+// from its memory of the key's absence (loader.Options.MissTTL) without a
+// load: Remembered. The zero value is ready to use; it is safe for
+// concurrent use.
 type HitMiss struct {
-	hits, misses atomic.Uint64
+	hits, misses, remembered atomic.Uint64
 }
 
 var _ cache.Hook = (*HitMiss)(nil)
@@ -24,6 +27,9 @@ func (h *HitMiss) Observe(_ context.Context, e cache.Event) {
 	if e.Misses > 0 {
 		h.misses.Add(uint64(e.Misses))
 	}
+	if e.Remembered > 0 {
+		h.remembered.Add(uint64(e.Remembered))
+	}
 }
 
 // Hits returns the number of keys found.
@@ -31,6 +37,11 @@ func (h *HitMiss) Hits() uint64 { return h.hits.Load() }
 
 // Misses returns the number of keys not found.
 func (h *HitMiss) Misses() uint64 { return h.misses.Load() }
+
+// Remembered returns the number of misses that a loader answered from its
+// memory of the key's absence: keys known to have no value, which the
+// cache served as well as a hit would.
+func (h *HitMiss) Remembered() uint64 { return h.remembered.Load() }
 
 // Ratio returns hits / (hits + misses), or 0 before any read.
 func (h *HitMiss) Ratio() float64 {
@@ -41,8 +52,9 @@ func (h *HitMiss) Ratio() float64 {
 	return float64(hits) / float64(hits+misses)
 }
 
-// Reset sets both counts to zero.
+// Reset sets every count to zero.
 func (h *HitMiss) Reset() {
 	h.hits.Store(0)
 	h.misses.Store(0)
+	h.remembered.Store(0)
 }

@@ -108,3 +108,69 @@ func ExampleOptimistic_CAS() {
 	// Output:
 	// lock: conflict: key "stock" changed since the lock started
 }
+
+// Acquire and Release by hand: Acquire takes a free lock (owned), or waits
+// for its holder and goes on without it; Release deletes the entry only if
+// it still holds this lock's token.
+func ExampleRed_Acquire() {
+	store := memory.New(memory.Options{})
+	defer store.Close()
+	c := cache.Must(cache.New(store, cache.Options[string, string]{Namespace: "jobs"}))
+	ctx := context.Background()
+
+	first := lock.NewRed(c, "nightly", time.Minute)
+	owned, err := first.Acquire(ctx)
+	fmt.Println("first:", owned, err)
+	held, _ := c.Exists(ctx, "nightly-lock") // the lock's entry, beside the key
+	fmt.Println("held:", held)
+
+	// The second caller's cache tells, through a hook, when its Acquire
+	// found the lock taken.
+	refused := make(chan struct{})
+	waiter := cache.Must(cache.New(store, cache.Options[string, string]{Namespace: "jobs", Hooks: []cache.Hook{
+		cache.HookFunc(func(_ context.Context, e cache.Event) {
+			if e.Op == cache.OpLockAcquire && !e.Ok {
+				close(refused)
+			}
+		}),
+	}}))
+	second := lock.NewRed(waiter, "nightly", time.Minute)
+	done := make(chan bool)
+	go func() {
+		owned, _ := second.Acquire(ctx) // waits for first
+		done <- owned
+	}()
+	<-refused
+	_ = first.Release(ctx) // wakes the waiter at once
+	fmt.Println("second:", <-done, "(it waited, and goes on without the lock)")
+	// Output:
+	// first: true <nil>
+	// held: true
+	// second: false (it waited, and goes on without the lock)
+}
+
+// A holder whose work outlasts the lease extends it before it runs out, so
+// that nobody starts the same work meanwhile; Fence is the acquisition's
+// fencing token, which Extend keeps.
+func ExampleRed_Extend() {
+	store := memory.New(memory.Options{})
+	defer store.Close()
+	c := cache.Must(cache.New(store, cache.Options[string, string]{}))
+	ctx := context.Background()
+
+	l := lock.NewRed(c, "rebuild-index", 2*time.Second)
+	if owned, err := l.Acquire(ctx); err != nil || !owned {
+		return
+	}
+	defer l.Release(ctx)
+	fence := l.Fence()
+	for step := range 3 { // each step takes about a second
+		_ = step
+		held, err := l.Extend(ctx) // the lease restarts from now
+		fmt.Println("extended:", held, err, l.Fence() == fence)
+	}
+	// Output:
+	// extended: true <nil> true
+	// extended: true <nil> true
+	// extended: true <nil> true
+}
