@@ -19,6 +19,7 @@ type backend struct {
 	incr   Incrementer    // nil: errors.ErrUnsupported
 	expire Expirer        // nil: GetVersion and CompareAndSwap
 	extend Extender       // nil: GetVersion and CompareAndSwap
+	fence  Fencer         // nil: Add, then a counter beside
 	ttl    TTLGetter      // nil: Get, and no ttl
 	mttl   MultiTTLGetter // nil: GetTTL per key
 	watch  Watcher        // PollWatcher when the store has none
@@ -32,6 +33,7 @@ func newBackend(s Store) backend {
 	b.incr, _ = s.(Incrementer)
 	b.expire, _ = s.(Expirer)
 	b.extend, _ = s.(Extender)
+	b.fence, _ = s.(Fencer)
 	b.ttl, _ = s.(TTLGetter)
 	b.mttl, _ = s.(MultiTTLGetter)
 	if w, ok := s.(Watcher); ok {

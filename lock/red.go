@@ -129,14 +129,14 @@ func (l *Red[K, V]) check(ctx context.Context) error {
 func (l *Red[K, V]) add(ctx context.Context) (bool, error) {
 	token := []byte(rand.Text())
 	actx, began := l.c.Begin(ctx, cache.OpLockAcquire, l.entry.Key())
-	added, err := l.entry.Add(actx, token, l.ttl)
+	fence, added, err := l.entry.AddFenced(actx, token, l.ttl)
 	l.c.End(actx, began, cache.Event{Op: cache.OpLockAcquire, Key: l.entry.Key(), Err: err, Ok: added})
 	if err != nil {
 		go l.cleanUp(context.WithoutCancel(ctx), token)
 		return false, errorf("acquire", l.entry, err)
 	}
 	if added {
-		l.token = token
+		l.token, l.fence = token, fence
 	}
 	return added, nil
 }
@@ -212,7 +212,20 @@ func (l *Red[K, V]) Extend(ctx context.Context) (held bool, err error) {
 }
 
 // Fence returns the fencing token of the acquisition this Red holds, 0 if
-// it holds none.
+// it holds none: a number strictly greater than that of every earlier
+// acquisition of the key's lock, by any process on the store, which Extend
+// keeps. Red is no mutual exclusion, but a resource that remembers the
+// greatest fence it accepted, and refuses smaller ones, refuses a holder
+// whose lease expired while it paused (a GC pause, a slow disk) once the
+// next holder has written: the classic failure of lease locks.
+//
+// On Redis the token is drawn in the same script as the acquisition; on
+// other stores just after it (an acquisition whose token came later than
+// its lease is undone). Tokens come from a counter beside the lock's entry
+// ("-lock-fence"), and are never below the store's clock in microseconds,
+// so they keep growing when the counter is lost (evicted, cleared, or
+// behind after a failover), as long as acquisitions of one key are fewer
+// than a million a second and the clocks of the servers agree.
 func (l *Red[K, V]) Fence() uint64 {
 	if l.token == nil {
 		return 0

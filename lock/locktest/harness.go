@@ -34,6 +34,7 @@ func Run(t *testing.T, h cachetest.Harness) {
 	t.Run("RedLock", func(t *testing.T) { runRedLock(t, h) })
 	t.Run("RedWaitsForTheHolder", func(t *testing.T) { runRedWaitsForTheHolder(t, h) })
 	t.Run("OptimisticLock", func(t *testing.T) { runOptimisticLock(t, h) })
+	t.Run("RedFence", func(t *testing.T) { runFence(t, h) })
 }
 
 // watches counts the watches of each key of the stores that share it.
