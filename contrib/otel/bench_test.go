@@ -49,7 +49,7 @@ func otelHook(tb testing.TB, mp metric.MeterProvider, tp trace.TracerProvider) [
 func benchCache(tb testing.TB, hooks []cache.Hook) (*cache.Cache[string, int], []string) {
 	s := memory.New(memory.Options{})
 	tb.Cleanup(func() { _ = s.Close() })
-	c := cache.Must(cache.New(s, cache.Options[string, int]{Namespace: "bench", Hooks: hooks}))
+	c := cache.Must(cache.New(s, cache.Options[string, int]{Hooks: hooks}))
 	keys := make([]string, benchKeys)
 	for i := range keys {
 		keys[i] = "key-" + strconv.Itoa(i)

@@ -3,7 +3,9 @@ package otel_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/cachekit/cachekit/internal/testserver"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain stops the servers the tests started and checks for leaked
+// goroutines.
+func TestMain(m *testing.M) { testserver.Main(m) }
