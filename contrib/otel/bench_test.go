@@ -59,12 +59,15 @@ func benchCache(tb testing.TB, hooks []cache.Hook) (*cache.Cache[string, int], [
 }
 
 // BenchmarkGetHit reads present keys of a memory cache with no hook
-// (the reference), with a hook that does nothing (the cost of the cache's
-// clock reads, which any hook brings), and with the Hook on no-op providers, on the SDK's
-// MeterProvider alone (spans off), and on the SDK's MeterProvider and
-// TracerProvider (a span per Get).
+// (the reference); with a hook that does nothing (the cost of the cache's
+// clock reads, which any hook brings); and with the Hook on no-op
+// providers, on the SDK's MeterProvider alone (spans off), and on the
+// SDK's MeterProvider and TracerProvider, sampling no span (what a service
+// that samples few traces pays for most calls) or every span.
 func BenchmarkGetHit(b *testing.B) {
 	mp, tp := sdkProviders(b)
+	unsampled := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithBatcher(discard{}))
+	b.Cleanup(func() { _ = unsampled.Shutdown(context.Background()) })
 	for _, bc := range []struct {
 		name  string
 		hooks func() []cache.Hook
@@ -77,6 +80,7 @@ func BenchmarkGetHit(b *testing.B) {
 			return otelHook(b, metricnoop.NewMeterProvider(), tracenoop.NewTracerProvider())
 		}},
 		{"hook=otel-metrics", func() []cache.Hook { return otelHook(b, mp, tracenoop.NewTracerProvider()) }},
+		{"hook=otel-metrics+unsampled", func() []cache.Hook { return otelHook(b, mp, unsampled) }},
 		{"hook=otel-metrics+traces", func() []cache.Hook { return otelHook(b, mp, tp) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

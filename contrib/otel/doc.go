@@ -60,6 +60,12 @@
 // children, and the load function of package loader gets the load's span
 // in its context.
 //
-// With noop.NewMeterProvider or noop.NewTracerProvider, the Hook skips
-// metrics or spans altogether.
+// An operation whose span the sampler drops costs the tracer's
+// non-recording span and nothing more. With noop.NewMeterProvider or
+// noop.NewTracerProvider, the Hook skips metrics or spans altogether.
+//
+// A package built on a cache may report an operation without starting it
+// (package loader does, for a read that callers shared): such an event gets
+// a span of its own, after the fact, with the times it had, as a child of
+// the recording span of its context if there is one.
 package otel

@@ -20,6 +20,7 @@ import (
 // telemetry is an SDK MeterProvider read by hand and an SDK
 // TracerProvider whose spans are recorded, with a Hook on both.
 type telemetry struct {
+	mp     *sdkmetric.MeterProvider
 	reader *sdkmetric.ManualReader
 	spans  *tracetest.SpanRecorder
 	tp     *sdktrace.TracerProvider
@@ -30,6 +31,7 @@ func newTelemetry(t *testing.T) *telemetry {
 	t.Helper()
 	tel := &telemetry{reader: sdkmetric.NewManualReader(), spans: tracetest.NewSpanRecorder()}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(tel.reader))
+	tel.mp = mp
 	tel.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tel.spans))
 	t.Cleanup(func() {
 		_ = mp.Shutdown(context.Background())

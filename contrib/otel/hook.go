@@ -83,6 +83,11 @@ func (h *hook) Start(ctx context.Context, op cache.Op, _ string) context.Context
 		return ctx
 	}
 	ctx, span := h.tracer.Start(ctx, spanName(op), spanStarts...)
+	if !span.IsRecording() {
+		// Not sampled: a span with nothing to record or end, that only
+		// carries the trace down to the store (see endSpan).
+		return ctx
+	}
 	return &opContext{Context: ctx, hook: h, span: span, op: op}
 }
 

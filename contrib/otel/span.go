@@ -45,9 +45,9 @@ func spanName(op cache.Op) string {
 	return "cachekit." + op.String()
 }
 
-// opContext is the context that Start returns: the tracer's, which
-// carries the span to the store, and the span's operation, by which
-// Observe knows the span as its own (Value(hook) returns it).
+// opContext is the context that Start returns for a recording span: the
+// tracer's, which carries the span to the store, and the span's operation,
+// by which Observe knows the span as its own (Value(hook) returns it).
 //
 // A context of its own rather than context.WithValue, which would cost a
 // second allocation for the value.
@@ -81,11 +81,15 @@ func (h *hook) started(ctx context.Context, e *cache.Event) trace.Span {
 }
 
 // endSpan sets the attributes of e's span and ends it. An Event without a
-// span of its own gets one now, child of ctx's, spanning the time it
-// took.
+// span of its own gets one now, child of ctx's recording span, spanning
+// the time it took; none if ctx's span records nothing (its own span, or
+// its caller's, was not sampled, or there is no trace to complete).
 func (h *hook) endSpan(ctx context.Context, s *space, e *cache.Event) {
 	span := h.started(ctx, e)
 	if span == nil {
+		if !trace.SpanFromContext(ctx).IsRecording() {
+			return
+		}
 		_, span = h.tracer.Start(ctx, spanName(e.Op), trace.WithSpanKind(trace.SpanKindInternal), trace.WithTimestamp(e.Start))
 		defer span.End(trace.WithTimestamp(e.Start.Add(e.Duration)))
 	} else {

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/codes"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
@@ -130,4 +132,28 @@ func TestNoopProvidersPassTheContextUnchanged(t *testing.T) {
 	c := newCache(t, "ns", nil, h)
 	_, _, err = c.Get(ctx, "k")
 	require.NoError(t, err)
+}
+
+func TestUnsampledOperationsRecordNoSpanAndStillCount(t *testing.T) {
+	tel := newTelemetry(t)
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithSpanProcessor(spans))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	h, err := cachekitotel.Hook(cachekitotel.WithMeterProvider(tel.mp), cachekitotel.WithTracerProvider(tp))
+	require.NoError(t, err)
+	spy := &spyStore{got: make(chan trace.SpanContext, 1)}
+	c := newCache(t, "ns", func(s cache.Store) cache.Store { spy.Store = s; return spy }, h)
+
+	ctx, parent := tp.Tracer("test").Start(t.Context(), "request")
+	_, _, err = c.Get(ctx, "k")
+	require.NoError(t, err)
+	c.End(ctx, time.Now(), cache.Event{Op: cache.OpGet, Key: "ns:k", Hits: 1}) // without Start
+	parent.End()
+
+	assert.Empty(t, spans.Ended(), "nothing sampled, nothing recorded")
+	got := <-spy.got
+	assert.Equal(t, parent.SpanContext().TraceID(), got.TraceID(), "the store still gets the trace")
+	assert.NotEqual(t, parent.SpanContext().SpanID(), got.SpanID(), "in the cache's (unsampled) span")
+	assert.EqualValues(t, 1, tel.count(t, "cachekit.operations", "namespace", "ns", "op", "get", "result", "miss"))
+	assert.EqualValues(t, 1, tel.count(t, "cachekit.operations", "namespace", "ns", "op", "get", "result", "hit"))
 }
