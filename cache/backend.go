@@ -13,14 +13,15 @@ import (
 // in New, and the fallbacks of those it lacks.
 type backend struct {
 	store  Store
-	mget   MultiGetter // nil: Get per key
-	mset   MultiSetter // nil: Set per key
-	exist  Exister     // nil: Get
-	incr   Incrementer // nil: errors.ErrUnsupported
-	expire Expirer     // nil: GetVersion and CompareAndSwap
-	extend Extender    // nil: GetVersion and CompareAndSwap
-	ttl    TTLGetter   // nil: Get, and no ttl
-	watch  Watcher     // PollWatcher when the store has none
+	mget   MultiGetter    // nil: Get per key
+	mset   MultiSetter    // nil: Set per key
+	exist  Exister        // nil: Get
+	incr   Incrementer    // nil: errors.ErrUnsupported
+	expire Expirer        // nil: GetVersion and CompareAndSwap
+	extend Extender       // nil: GetVersion and CompareAndSwap
+	ttl    TTLGetter      // nil: Get, and no ttl
+	mttl   MultiTTLGetter // nil: GetTTL per key
+	watch  Watcher        // PollWatcher when the store has none
 }
 
 func newBackend(s Store) backend {
@@ -32,6 +33,7 @@ func newBackend(s Store) backend {
 	b.expire, _ = s.(Expirer)
 	b.extend, _ = s.(Extender)
 	b.ttl, _ = s.(TTLGetter)
+	b.mttl, _ = s.(MultiTTLGetter)
 	if w, ok := s.(Watcher); ok {
 		b.watch = w
 	} else {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cachekit/cachekit/internal/writeseq"
 )
 
 // Cache is a typed cache of values V under keys K, kept in a Store. It is
@@ -21,6 +23,10 @@ type Cache[K comparable, V any] struct {
 	ttl     time.Duration
 	jitter  float64 // Options.Jitter
 	obs     observers
+	// remote: the store is not a ValueStore, so its reads and writes take
+	// a round trip; then the cache tells package writeseq of each write
+	// as it returns (see Wrote).
+	remote bool
 	// noIncrement is why Increment is refused: the serializer could not
 	// read back the decimal text it writes (see DecimalReader); nil if it
 	// can.
@@ -72,6 +78,7 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 	}
 	c.b = newBackend(keys)
 	vs, isValueStore := keys.(ValueStore)
+	c.remote = !isValueStore
 	switch {
 	case opts.Serializer != nil:
 		c.vals = encoded[V]{&c.b, opts.Serializer}
@@ -80,11 +87,21 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 				errors.ErrUnsupported, opts.Serializer)
 		}
 	case isValueStore:
-		c.vals = held[V]{vs}
+		vt, _ := vs.(ValueTTLGetter)
+		c.vals = held[V]{vs, vt}
 	default:
 		c.vals = encoded[V]{&c.b, defaultSerializer[V]()}
 	}
 	return c, nil
+}
+
+// wrote records that a write of k has returned, for the reads of package
+// loader that callers share (see package writeseq): only on a remote
+// store, whose reads the loader shares.
+func (c *Cache[K, V]) wrote(k string) {
+	if c.remote {
+		writeseq.Wrote(k)
+	}
 }
 
 // Must returns c, and panics if err is not nil. It is for caches built at
@@ -110,6 +127,7 @@ func (c *Cache[K, V]) Delete(ctx context.Context, key K) (bool, error) {
 	k := c.Key(key)
 	ctx, start := c.obs.begin(ctx, OpDelete, k)
 	existed, err := c.b.store.Delete(ctx, k)
+	c.wrote(k)
 	c.obs.end(ctx, start, Event{Op: OpDelete, Key: k, Err: err, Ok: existed})
 	return existed, err
 }
@@ -153,6 +171,7 @@ func (c *Cache[K, V]) Increment(ctx context.Context, key K, delta int64) (int64,
 		err = fmt.Errorf("cache: increment %q: %w", k, c.noIncrement)
 	} else {
 		n, err = c.b.increment(ctx, k, delta)
+		c.wrote(k)
 	}
 	c.obs.end(ctx, start, Event{Op: OpIncrement, Key: k, Err: err})
 	return n, err
@@ -171,6 +190,7 @@ func (c *Cache[K, V]) Expire(ctx context.Context, key K, ttl time.Duration) (boo
 		err = fmt.Errorf("%w: expire %q: %v is negative", ErrInvalidTTL, k, ttl)
 	} else {
 		found, err = c.b.expireKey(ctx, k, ttl)
+		c.wrote(k)
 	}
 	c.obs.end(ctx, start, Event{Op: OpExpire, Key: k, Err: err, Ok: found})
 	return found, err
@@ -184,6 +204,9 @@ func (c *Cache[K, V]) Clear(ctx context.Context) error {
 	}
 	ctx, start := c.obs.begin(ctx, OpClear, c.ns)
 	err := c.b.store.Clear(ctx, c.ns)
+	if c.remote {
+		writeseq.WroteAll()
+	}
 	c.obs.end(ctx, start, Event{Op: OpClear, Key: c.ns, Err: err})
 	return err
 }

@@ -137,3 +137,23 @@ type ValueStore interface {
 	// ver, as CompareAndSwap does.
 	CompareAndSwapValue(ctx context.Context, key string, ver Version, val any, ttl time.Duration) (newVer Version, swapped bool, err error)
 }
+
+// MultiTTLGetter is implemented by stores that read many keys with the
+// time each has left, in one round trip. Package loader reads a value, its
+// age and the mark of its absence with it (see Cache.Probe). Without it,
+// the Cache reads the keys one by one with TTLGetter (or Get).
+type MultiTTLGetter interface {
+	// MultiGetTTL returns one value per key, in order, as MultiGet does
+	// (nil for a miss), and the time each has left, as GetTTL does.
+	MultiGetTTL(ctx context.Context, keys []string) (vals [][]byte, ttls []time.Duration, err error)
+}
+
+// ValueTTLGetter is implemented by a ValueStore that tells how long a key
+// has left, with its value, as TTLGetter does for bytes. A Cache that
+// holds values uses it for Cache.Probe; without it, a probe of a held
+// value tells no TTL.
+type ValueTTLGetter interface {
+	// GetValueTTL returns the value of key, the time it has left (0 for
+	// none), and whether it was found.
+	GetValueTTL(ctx context.Context, key string) (val any, ttl time.Duration, found bool, err error)
+}

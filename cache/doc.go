@@ -9,8 +9,9 @@
 //
 // A Store has nine required methods; what a backend can do beyond them it
 // says by implementing optional interfaces (MultiGetter, MultiSetter,
-// Exister, Incrementer, Expirer, Watcher, Namespacer, ValueStore), which
-// New looks for once. Where one is missing the Cache falls back on the
+// Exister, Incrementer, Expirer, Extender, TTLGetter, MultiTTLGetter,
+// Watcher, Namespacer, ValueStore, ValueTTLGetter), which New looks for
+// once. Where one is missing the Cache falls back on the
 // required methods (MultiGet reads key by key, Expire rewrites the value,
 // a waiter polls), or, for Increment, which could not keep the key's
 // expiry that way, fails with errors.ErrUnsupported.
@@ -59,21 +60,29 @@
 // Match errors with errors.Is: ErrExists (Add of a present key),
 // ErrNotInteger (Increment of a value that is not a decimal integer),
 // ErrDecode, ErrInvalidKey, ErrInvalidTTL, ErrTooLarge (a value over the
-// store's limit, such as memcached's item size) and ErrClosed (an operation
-// after the store's Close). A cancelled or expired ctx gives an error matching
+// store's limit, such as memcached's item size), ErrClosed (an operation
+// after the store's Close) and ErrInvalidUse (a nil context, a Cache not
+// made by New). A cancelled or expired ctx gives an error matching
 // ctx.Err(). A miss is not an error: Get returns found == false.
 //
 // # Hooks
 //
 // Options.Hooks observe every operation (see Event); package hook has
-// hit/miss counting and timing. A cache without hooks does not read the
+// hit/miss counting and timing, and the modules
+// github.com/cachekit/cachekit/contrib/otel and contrib/prometheus export
+// metrics and spans. A StartHook is also told when an operation begins,
+// and the context it returns goes down to the store, so that a client's
+// spans nest under the cache's. A cache without hooks does not read the
 // clock.
 //
-// # Locks
+// # Built on a cache
 //
 // Package lock builds two locks on a Cache: lock.Red, a lease lock against
-// cache stampedes, on a Lease (the raw entry of a lock: Add, CompareAndDelete
-// and a watch of the store, reported to the hooks as OpLock events), and
+// cache stampedes, on an Entry (a raw entry beside a key: Add,
+// CompareAndDelete, CompareAndExpire and a watch of the store), and
 // lock.Optimistic, a compare-and-set lock, on Cache.GetVersion and
-// Cache.CompareAndSwap.
+// Cache.CompareAndSwap. Package loader reads with Cache.Probe (a value,
+// its TTL and the entry beside it in one round trip) and keeps the marks
+// of remembered misses in Entries. Both report their own operations to
+// the cache's hooks with Cache.Begin and Cache.End.
 package cache

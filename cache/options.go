@@ -112,6 +112,13 @@ func (c *Cache[K, V]) ttlOf(opts []WriteOption) (time.Duration, error) {
 	return w.ttl, nil
 }
 
+// WriteTTL returns the expiry that a write with opts gets, before Jitter:
+// TTL(d) if opts hold one, else Options.TTL. Package loader resolves the
+// TTL of its writes with it.
+func (c *Cache[K, V]) WriteTTL(opts ...WriteOption) (time.Duration, error) {
+	return c.ttlOf(opts)
+}
+
 // jittered returns ttl spread by the cache's Jitter: uniformly over
 // [ttl·(1−Jitter), ttl·(1+Jitter)], never below 1ms (a write with a
 // positive TTL never becomes one without, nor one already expired). A ttl

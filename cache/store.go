@@ -13,7 +13,8 @@ import (
 // What a backend can do beyond these, natively and better than the Cache
 // could with them, it says by implementing the optional interfaces of this
 // package: MultiGetter, MultiSetter, Exister, Incrementer, Expirer,
-// Watcher, Namespacer and ValueStore. A Cache looks for them once, in New,
+// Extender, TTLGetter, MultiTTLGetter, Watcher, Namespacer, ValueStore and
+// ValueTTLGetter. A Cache looks for them once, in New,
 // and falls back on the required methods where one is missing (each
 // optional interface says how).
 //

@@ -21,6 +21,9 @@ type values[V any] interface {
 	multiSet(ctx context.Context, keys []string, vs []V, ttl time.Duration) error
 	add(ctx context.Context, key string, v V, ttl time.Duration) (bool, error)
 	compareAndSwap(ctx context.Context, key string, ver Version, v V, ttl time.Duration) (Version, bool, error)
+	// probe and multiProbe are Cache.Probe and Cache.MultiProbe.
+	probe(ctx context.Context, p Probe, key string) (Probed[V], error)
+	multiProbe(ctx context.Context, p Probe, keys []string) ([]Probed[V], error)
 }
 
 // encoded keeps values as the bytes of a serializer.
@@ -105,6 +108,7 @@ func (p encoded[V]) compareAndSwap(ctx context.Context, key string, ver Version,
 // held keeps values as they are, in a ValueStore.
 type held[V any] struct {
 	vs ValueStore
+	vt ValueTTLGetter // vs, if it is one
 }
 
 func (p held[V]) get(ctx context.Context, key string) (v V, found bool, err error) {

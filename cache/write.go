@@ -15,6 +15,7 @@ func (c *Cache[K, V]) Set(ctx context.Context, key K, val V, opts ...WriteOption
 	k := c.Key(key)
 	ctx, start := c.obs.begin(ctx, OpSet, k)
 	err := c.set(ctx, k, val, opts)
+	c.wrote(k)
 	c.obs.end(ctx, start, Event{Op: OpSet, Key: k, Err: err})
 	return err
 }
@@ -40,6 +41,9 @@ func (c *Cache[K, V]) MultiSet(ctx context.Context, items map[K]V, opts ...Write
 	}
 	ctx, start := c.obs.begin(ctx, OpMultiSet, "")
 	err := c.multiSet(ctx, ks, vs, opts)
+	for _, k := range ks {
+		c.wrote(k)
+	}
 	c.obs.end(ctx, start, Event{Op: OpMultiSet, Keys: ks, Err: err})
 	return err
 }
@@ -82,6 +86,7 @@ func (c *Cache[K, V]) Add(ctx context.Context, key K, val V, opts ...WriteOption
 	k := c.Key(key)
 	ctx, start := c.obs.begin(ctx, OpAdd, k)
 	err := c.add(ctx, k, val, opts)
+	c.wrote(k)
 	c.obs.end(ctx, start, Event{Op: OpAdd, Key: k, Err: err})
 	return err
 }
@@ -110,6 +115,7 @@ func (c *Cache[K, V]) CompareAndSwap(ctx context.Context, key K, ver Version, va
 	k := c.Key(key)
 	ctx, start := c.obs.begin(ctx, OpCompareAndSwap, k)
 	newVer, swapped, err := c.compareAndSwap(ctx, k, ver, val, opts)
+	c.wrote(k)
 	c.obs.end(ctx, start, Event{Op: OpCompareAndSwap, Key: k, Err: err, Ok: swapped})
 	return newVer, swapped, err
 }

@@ -1,66 +1,92 @@
 package loader
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cachekit/cachekit/cache"
-	"github.com/cachekit/cachekit/lock"
-	"github.com/cachekit/cachekit/serializer"
 )
 
-// missSuffix names the mark of a key whose absence is remembered.
+// missSuffix names the entry that remembers the absence of a key (see
+// Options.MissTTL), beside the key in the cache's namespace.
 const missSuffix = "-miss"
 
-// missMark is the value of a miss mark.
-var missMark = []byte("1")
+// missMark is the value of a miss mark: one that no Cache writes by
+// accident (a cache's own values go through its serializer), so that a
+// key of the user's that happens to end in "-miss" is not taken for one.
+var missMark = []byte("cachekit:absent")
 
 // Loader is a read-through view of a cache: Get returns the cached value of
 // a key or loads it with fn, once for every caller that wants it at the
 // same time, in this process and across processes. It is safe for
 // concurrent use. See the package documentation.
 type Loader[K comparable, V any] struct {
-	c     *cache.Cache[K, V]           // the caller's: its Get is the caller's read, its hooks get the loads
-	quiet *cache.Cache[K, V]           // c without hooks: the loader's own reads and writes
-	marks *cache.Cache[string, []byte] // the miss marks, in c's namespace, without hooks
+	c     *cache.Cache[K, V] // its hooks get the callers' reads, the loads and the refreshes
 	fn    func(ctx context.Context, key K) (V, error)
 	opts  Options[K, V]
+	ttl   time.Duration // of loaded values, before StaleFor and TTLFunc; 0: no expiry
+	probe cache.Probe   // what a read asks the store for besides the value
+	// plain: a read is a Cache.Get (no probe, no shared reads, no
+	// store timeout, no breaker): the hot path of the memory store.
+	plain bool
 
-	flights group[V]
-	reads   *reads[K, V] // nil where reads are not shared (see reads)
+	// The work under way in this process, one call per key in each:
+	reads     *table[probed[V]] // the callers' reads of a remote store; nil for an in-process one
+	loads     *table[loaded[V]] // loads: through the store, under the key's lock
+	local     *table[loaded[V]] // loads that skip a failing store (FailOpen)
+	refreshes *table[struct{}]  // background reloads (RefreshAfter)
+
+	breaker breaker
+	bg      background
+	stop    context.Context // ended by Close: background work stops
+	close   context.CancelFunc
+}
+
+// probed is the outcome of a read.
+type probed[V any] struct {
+	p   cache.Probed[V]
+	err error
+}
+
+// loaded is the outcome of a load.
+type loaded[V any] struct {
+	v   V
+	err error
 }
 
 // New returns a Loader of c that loads missing values with fn. It fails for
-// a nil cache, a nil fn, or a negative Lease or MissTTL.
+// a nil cache, a nil fn, a negative duration in opts, or a RefreshAfter
+// that the values' TTL does not allow.
 func New[K comparable, V any](c *cache.Cache[K, V], fn func(ctx context.Context, key K) (V, error), opts Options[K, V]) (*Loader[K, V], error) {
 	switch {
 	case c == nil:
 		return nil, errors.New("loader: nil cache")
 	case fn == nil:
 		return nil, errors.New("loader: nil fn")
-	case opts.Lease < 0:
-		return nil, fmt.Errorf("loader: negative Lease %v", opts.Lease)
-	case opts.MissTTL < 0:
-		return nil, fmt.Errorf("loader: negative MissTTL %v", opts.MissTTL)
+	}
+	ttl, err := opts.validate(c)
+	if err != nil {
+		return nil, err
 	}
 	if opts.Lease == 0 {
 		opts.Lease = DefaultLease
 	}
-	marks, err := cache.New(c.Store(), cache.Options[string, []byte]{Namespace: c.Namespace(), Serializer: serializer.Bytes()})
-	if err != nil {
-		return nil, fmt.Errorf("loader: %w", err)
+	l := &Loader[K, V]{c: c, fn: fn, opts: opts, ttl: ttl}
+	l.probe.TTL = opts.RefreshAfter > 0 || opts.StaleFor > 0
+	if opts.MissTTL > 0 {
+		l.probe.Beside = missSuffix
 	}
-	quiet, err := c.WithHooks()
-	if err != nil {
-		return nil, fmt.Errorf("loader: %w", err)
-	}
-	l := &Loader[K, V]{c: c, quiet: quiet, marks: marks, fn: fn, opts: opts}
+	l.stop, l.close = context.WithCancel(context.Background())
 	if _, local := c.Store().(cache.ValueStore); !local {
-		l.reads = newReads[K, V]()
+		l.reads = newTable[probed[V]](&l.bg)
 	}
+	l.loads = newTable[loaded[V]](&l.bg)
+	l.local = newTable[loaded[V]](&l.bg)
+	l.refreshes = newTable[struct{}](&l.bg)
+	l.plain = l.reads == nil && l.probe == (cache.Probe{}) && !opts.FailOpen && opts.StoreTimeout == 0
 	return l, nil
 }
 
@@ -72,200 +98,172 @@ func Must[K comparable, V any](l *Loader[K, V], err error) *Loader[K, V] {
 	return l
 }
 
+// Close stops the Loader's background work (refreshes, and reloads of
+// stale values that no caller waits for any more) and waits for it. Get
+// and MultiGet still work after Close, in the foreground. It does not
+// close the cache's store, and is idempotent.
+func (l *Loader[K, V]) Close() error {
+	l.close()
+	l.bg.close()
+	return nil
+}
+
 // Get returns the value of key: the cached one, or fn's, loaded once for
-// every caller that wants key meanwhile and stored with Options.Write. An
-// error of fn (shared by the callers of one flight, never stored), an
+// every caller that wants key meanwhile and stored with the loader's TTL.
+// An error of fn (shared by the callers of one flight, never stored), an
 // error matching ErrNotFound for a key with no value, and an error
 // matching ctx.Err() when ctx ends first (the load goes on for the others)
-// are returned with the zero value.
+// are returned with the zero value; so is the store's error, unless
+// Options.FailOpen.
 func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
-	var (
-		v     V
-		found bool
-		err   error
-	)
-	if l.reads != nil {
-		v, found, err = l.sharedRead(ctx, key)
-	} else {
-		v, found, err = l.c.Get(ctx, key)
-	}
-	if found {
-		return v, nil
-	}
-	if err != nil && !errors.Is(err, cache.ErrDecode) {
-		var zero V
-		return zero, err
-	}
-	return l.load(ctx, key)
-}
-
-// sharedRead is the caller's Cache.Get of key on a remote store: callers
-// that arrive while another's read of key is under way share it (see
-// reads), and each is reported to the cache's hooks as the Get it stands
-// for.
-func (l *Loader[K, V]) sharedRead(ctx context.Context, key K) (V, bool, error) {
-	start := time.Now()
-	v, found, err, shared := l.reads.get(ctx, key, func() (V, bool, error) { return l.c.Get(ctx, key) })
-	if shared {
-		l.c.End(ctx, start, cache.ReadEvent(cache.OpGet, l.c.Key(key), found, err))
-	}
-	return v, found, err
-}
-
-// load returns key's value from its flight, starting the flight if none
-// runs.
-func (l *Loader[K, V]) load(ctx context.Context, key K) (V, error) {
 	var zero V
+	if ctx == nil {
+		return zero, fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
+	}
+	if l.plain {
+		v, found, err := l.c.Get(ctx, key)
+		switch {
+		case found:
+			return v, nil
+		case err != nil && !errors.Is(err, cache.ErrDecode):
+			return zero, err
+		}
+		return l.load(ctx, key, l.c.Key(key), nil)
+	}
 	k := l.c.Key(key)
-	f, lead := l.flights.join(ctx, k)
-	if lead {
-		go l.fly(k, key, f)
+	if !l.breaker.allow(l.opts.FailOpen) {
+		return l.loadLocal(ctx, key, k)
 	}
-	if !l.flights.wait(ctx, k, f) {
-		return zero, ctx.Err()
-	}
-	if f.panic != nil {
-		if lead {
-			panic(f.panic)
+	p, err := l.read(ctx, k)
+	if err != nil {
+		if l.failOpen(ctx, err) {
+			return l.loadLocal(ctx, key, k)
 		}
-		return zero, fmt.Errorf("%w: %v", errPanicked, f.panic)
-	}
-	return f.val, f.err
-}
-
-// fly runs the flight f of key (backend key k) and records its result:
-// first, then it releases the lock, so that the callers of this process do
-// not wait for the release's round trip; after a panic the lock is
-// released first, before the panic is re-raised.
-func (l *Loader[K, V]) fly(k string, key K, f *flight[V]) {
-	var (
-		v       V
-		err     error
-		release = func() {}
-	)
-	defer func() {
-		if r := recover(); r != nil {
-			release()
-			l.flights.finish(k, f, v, err, r)
-			return
-		}
-		l.flights.finish(k, f, v, err, nil)
-		release()
-	}()
-	v, err = l.loadOnce(f.ctx, key, &release)
-}
-
-// loadOnce loads key across processes, under the key's lock. A caller
-// that waited for another process's load reads what it stored; if it finds
-// nothing, it tries the lock again: it takes it if the holder failed or
-// gave up (and loads, as aiocache's waiters do), or waits another lease if
-// the holder is still loading and extending its lease.
-//
-// If it took the lock it sets *release to what releases it; the caller
-// calls that once it has handed the result on.
-func (l *Loader[K, V]) loadOnce(ctx context.Context, key K, release *func()) (V, error) {
-	var zero V
-	if missing, err := l.marked(ctx, key); err != nil || missing {
 		return zero, err
 	}
-	red := lock.NewRed(l.c, key, l.opts.Lease)
-	for {
-		owned, err := red.Acquire(ctx)
+	switch l.state(key, p) {
+	case fresh:
+		return p.Value, nil
+	case ageing:
+		l.refresh(ctx, key, k)
+		return p.Value, nil
+	case remembered:
+		return zero, notFound(k, ErrNotFound)
+	case stale:
+		return l.load(ctx, key, k, &p.Value)
+	}
+	return l.load(ctx, key, k, nil)
+}
+
+// read is the caller's read of k, reported to the hooks as the Get it
+// stands for (a remembered absence as a miss, and Remembered).
+func (l *Loader[K, V]) read(ctx context.Context, k string) (cache.Probed[V], error) {
+	ctx, start := l.c.Begin(ctx, cache.OpGet, k)
+	p, err := l.readShared(ctx, k)
+	if l.c.Observed() {
+		e := cache.ReadEvent(cache.OpGet, k, p.Found, firstError(err, p.Err))
+		if e.Misses == 1 && isMark(p.Beside) {
+			e.Remembered = 1
+		}
+		l.c.End(ctx, start, e)
+	}
+	if err == nil {
+		l.breaker.succeeded(l.opts.FailOpen)
+	}
+	return p, err
+}
+
+// firstError returns the first error that is not nil.
+func firstError(errs ...error) error {
+	for _, err := range errs {
 		if err != nil {
-			return zero, err
-		}
-		// Another process may have stored the value (or its absence)
-		// meanwhile: while this one waited, or just before it took the
-		// lock. GetVersion reads the store itself, never a near cache
-		// (rueidis.Options.ClientSideCache) that might not have heard of
-		// that write yet.
-		v, _, found, err := l.quiet.GetVersion(ctx, key)
-		if found || (err != nil && !errors.Is(err, cache.ErrDecode)) {
-			if owned {
-				_ = red.Release(context.WithoutCancel(ctx))
-			}
-			return v, err
-		}
-		if missing, err := l.marked(ctx, key); err != nil || missing {
-			if owned {
-				_ = red.Release(context.WithoutCancel(ctx))
-			}
-			return zero, err
-		}
-		if owned {
-			*release = func() { _ = red.Release(context.WithoutCancel(ctx)) }
-			v, err := l.call(ctx, key, red)
-			return v, l.store(ctx, key, v, err)
+			return err
 		}
 	}
+	return nil
 }
 
-// call runs fn for key, reporting it as an OpLoad. While it runs longer than
-// the lease, it extends red; fn's context ends at the end of the lease last
-// extended.
-func (l *Loader[K, V]) call(ctx context.Context, key K, red *lock.Red[K, V]) (v V, err error) {
-	fctx, cancel := context.WithCancel(ctx)
+// readShared reads k; on a remote store, callers that arrive while a read
+// of k is under way share it, so that a burst of callers costs the store
+// one read per process (and the miss starts its load sooner). A read is
+// shared only with callers for which no write of k returned since it was
+// sent (package writeseq): a read that begins after a write sees it. It
+// runs on a context of its own, which lives while any caller waits.
+func (l *Loader[K, V]) readShared(ctx context.Context, k string) (cache.Probed[V], error) {
+	if l.reads == nil {
+		return l.probeStore(ctx, k, l.probe)
+	}
+	c, lead := l.reads.join(ctx, k, true)
+	if lead {
+		l.reads.run(k, c, func(ctx context.Context) (probed[V], func()) {
+			p, err := l.probeStore(ctx, k, l.probe)
+			return probed[V]{p, err}, nil
+		})
+	}
+	if !l.reads.wait(ctx, k, c) {
+		return cache.Probed[V]{}, ctxErr(ctx)
+	}
+	if c.panic != nil {
+		if lead && c.panic != errGoexit {
+			panic(c.panic)
+		}
+		return cache.Probed[V]{}, fmt.Errorf("loader: read %q: %w: %v", k, errPanicked, c.panic)
+	}
+	return c.res.p, c.res.err
+}
+
+// probeStore reads k from the store, within StoreTimeout.
+func (l *Loader[K, V]) probeStore(ctx context.Context, k string, p cache.Probe) (cache.Probed[V], error) {
+	if l.opts.StoreTimeout == 0 {
+		return l.c.Probe(ctx, p, k)
+	}
+	ctx, cancel := context.WithTimeout(ctx, l.opts.StoreTimeout)
 	defer cancel()
-	lease := l.opts.Lease
-	expiry := time.AfterFunc(lease, cancel)
-	defer expiry.Stop()
-	stop := l.keepAlive(fctx, red, expiry)
-	defer stop()
-	fctx, start := l.c.Begin(fctx, cache.OpLoad, l.c.Key(key))
-	defer func() {
-		l.c.End(fctx, start, cache.Event{Op: cache.OpLoad, Key: l.c.Key(key), Err: err})
-	}()
-	return l.fn(fctx, key)
+	return l.c.Probe(ctx, p, k)
 }
 
-// keepAlive extends red every third of the lease until stop, resetting
-// expiry (which ends fn's context) after each extension. stop waits for it.
-func (l *Loader[K, V]) keepAlive(ctx context.Context, red *lock.Red[K, V], expiry *time.Timer) (stop func()) {
-	lease := l.opts.Lease
-	done, stopped := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if held, err := red.Extend(ctx); err == nil && held {
-				expiry.Reset(lease)
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-stopped
+// storeCtx bounds a store call of the loader's by StoreTimeout.
+func (l *Loader[K, V]) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if l.opts.StoreTimeout > 0 {
+		return context.WithTimeout(ctx, l.opts.StoreTimeout)
 	}
+	return ctx, noop
 }
 
-// store writes what fn returned for key: the value, or the mark of its
-// absence when fn said ErrNotFound and MissTTL is set. It returns fn's
-// error as the caller's, wrapped for ErrNotFound.
-func (l *Loader[K, V]) store(ctx context.Context, key K, v V, err error) error {
+func noop() {}
+
+// state is what a read found of a key.
+type state uint8
+
+const (
+	missing    state = iota // no value (or one that could not be decoded)
+	remembered              // no value, and its absence is remembered
+	fresh                   // a value to return
+	ageing                  // a value to return, due for a refresh
+	stale                   // a value past its TTL, in its StaleFor
+)
+
+// state classifies what a read of key found.
+func (l *Loader[K, V]) state(key K, p cache.Probed[V]) state {
 	switch {
-	case err == nil:
-		if werr := l.quiet.Set(ctx, key, v, l.opts.Write...); werr != nil {
-			return fmt.Errorf("loader: store the loaded value of %q: %w", l.c.Key(key), werr)
+	case !p.Found && isMark(p.Beside):
+		return remembered
+	case !p.Found:
+		return missing
+	case p.TTL == 0: // no expiry, or no TTL asked for or told
+		return fresh
+	case l.opts.StaleFor > 0 && p.TTL <= l.opts.StaleFor:
+		return stale
+	case l.opts.RefreshAfter > 0:
+		if n := l.nominal(key, p.Value); n > 0 && n+l.opts.StaleFor-p.TTL >= l.opts.RefreshAfter {
+			return ageing
 		}
-		return nil
-	case errors.Is(err, ErrNotFound):
-		if l.opts.MissTTL > 0 {
-			if werr := l.marks.Set(ctx, l.markKey(key), missMark, cache.TTL(l.opts.MissTTL)); werr != nil {
-				return fmt.Errorf("loader: remember the absence of %q: %w (load: %w)", l.c.Key(key), werr, err)
-			}
-		}
-		return notFound(l.c.Key(key), err)
 	}
-	return err
+	return fresh
 }
+
+// isMark reports whether b is a miss mark.
+func isMark(b []byte) bool { return bytes.Equal(b, missMark) }
 
 // notFound is the error of a key with no value.
 func notFound(k string, err error) error {
@@ -275,24 +273,11 @@ func notFound(k string, err error) error {
 	return err
 }
 
-// marked reports whether the absence of key is remembered.
-func (l *Loader[K, V]) marked(ctx context.Context, key K) (bool, error) {
-	if l.opts.MissTTL == 0 {
-		return false, nil
+// ctxErr is ctx's error, also when its deadline passed a moment before
+// its timer fired.
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	_, found, err := l.marks.Get(ctx, l.markKey(key))
-	if err != nil || !found {
-		return false, err
-	}
-	return true, notFound(l.c.Key(key), ErrNotFound)
-}
-
-// markKey returns the key, in the marks' cache, of the miss mark of key:
-// KeyFunc(key)+"-miss" in the cache's namespace.
-func (l *Loader[K, V]) markKey(key K) string {
-	k := l.c.Key(key)
-	if ns := l.c.Namespace(); ns != "" {
-		k = strings.TrimPrefix(k, ns+":")
-	}
-	return k + missSuffix
+	return context.DeadlineExceeded
 }

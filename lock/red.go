@@ -82,17 +82,51 @@ const cleanupTimeout = 5 * time.Second
 // delete). Calling Acquire on a Red that holds the lock is an error:
 // Release it first.
 func (l *Red[K, V]) Acquire(ctx context.Context) (owned bool, err error) {
-	switch {
-	case l.err != nil:
-		return false, l.err
-	case ctx == nil:
-		return false, fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
-	case l.ttl <= 0:
-		return false, fmt.Errorf("%w: %v for %q", ErrInvalidLease, l.ttl, l.entry.Key())
-	case l.token != nil:
-		return false, fmt.Errorf("lock: acquire %q: already held by this lock; release it first", l.entry.Key())
+	if err := l.check(ctx); err != nil {
+		return false, err
 	}
 	start := time.Now()
+	if added, err := l.add(ctx); added || err != nil {
+		return added, err
+	}
+	wctx, began := l.c.Begin(ctx, cache.OpLockWait, l.entry.Key())
+	gone, err := waitHolder(wctx, l.entry, start.Add(l.ttl))
+	l.c.End(wctx, began, cache.Event{Op: cache.OpLockWait, Key: l.entry.Key(), Err: err, Ok: gone})
+	if err != nil {
+		return false, errorf("acquire", l.entry, err)
+	}
+	return false, nil
+}
+
+// TryAcquire takes the lock if it is free, without waiting, and reports
+// whether it did: Acquire's twin for a caller that does other work when
+// the lock is held. Its errors are Acquire's, and it leaves nothing behind
+// as Acquire does.
+func (l *Red[K, V]) TryAcquire(ctx context.Context) (owned bool, err error) {
+	if err := l.check(ctx); err != nil {
+		return false, err
+	}
+	return l.add(ctx)
+}
+
+// check returns the error of an Acquire that cannot be made.
+func (l *Red[K, V]) check(ctx context.Context) error {
+	switch {
+	case l.err != nil:
+		return l.err
+	case ctx == nil:
+		return fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
+	case l.ttl <= 0:
+		return fmt.Errorf("%w: %v for %q", ErrInvalidLease, l.ttl, l.entry.Key())
+	case l.token != nil:
+		return fmt.Errorf("lock: acquire %q: already held by this lock; release it first", l.entry.Key())
+	}
+	return nil
+}
+
+// add writes a new token to the lock's entry if it is free, and then
+// holds the lock. An add whose outcome is unknown is cleaned up after.
+func (l *Red[K, V]) add(ctx context.Context) (bool, error) {
 	token := []byte(rand.Text())
 	actx, began := l.c.Begin(ctx, cache.OpLockAcquire, l.entry.Key())
 	added, err := l.entry.Add(actx, token, l.ttl)
@@ -103,15 +137,8 @@ func (l *Red[K, V]) Acquire(ctx context.Context) (owned bool, err error) {
 	}
 	if added {
 		l.token = token
-		return true, nil
 	}
-	wctx, began := l.c.Begin(ctx, cache.OpLockWait, l.entry.Key())
-	gone, err := waitHolder(wctx, l.entry, start.Add(l.ttl))
-	l.c.End(wctx, began, cache.Event{Op: cache.OpLockWait, Key: l.entry.Key(), Err: err, Ok: gone})
-	if err != nil {
-		return false, errorf("acquire", l.entry, err)
-	}
-	return false, nil
+	return added, nil
 }
 
 // cleanUp removes token from the lock's entry, if an add whose outcome

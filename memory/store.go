@@ -45,15 +45,16 @@ type Store struct {
 
 // Compile-time checks of the interfaces Store implements.
 var (
-	_ cache.Store       = (*Store)(nil)
-	_ cache.ValueStore  = (*Store)(nil)
-	_ cache.MultiGetter = (*Store)(nil)
-	_ cache.MultiSetter = (*Store)(nil)
-	_ cache.Exister     = (*Store)(nil)
-	_ cache.Incrementer = (*Store)(nil)
-	_ cache.Expirer     = (*Store)(nil)
-	_ cache.Watcher     = (*Store)(nil)
-	_ cache.TTLGetter   = (*Store)(nil)
+	_ cache.Store          = (*Store)(nil)
+	_ cache.ValueStore     = (*Store)(nil)
+	_ cache.MultiGetter    = (*Store)(nil)
+	_ cache.MultiSetter    = (*Store)(nil)
+	_ cache.Exister        = (*Store)(nil)
+	_ cache.Incrementer    = (*Store)(nil)
+	_ cache.Expirer        = (*Store)(nil)
+	_ cache.Watcher        = (*Store)(nil)
+	_ cache.TTLGetter      = (*Store)(nil)
+	_ cache.ValueTTLGetter = (*Store)(nil)
 )
 
 // sweepBudget is how many expired entries a sweep removes from a shard

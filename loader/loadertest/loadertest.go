@@ -39,6 +39,8 @@ func Run(t *testing.T, h cachetest.Harness) {
 		t.Run("WriteOptionsApply", func(t *testing.T) { writeOptions(t, h) })
 		t.Run("PanicReleasesTheLock", func(t *testing.T) { panics(t, h) })
 		t.Run("UndecodableValueIsLoadedAgain", func(t *testing.T) { undecodable(t, h) })
+		runProduction(t, h)
+		runEdges(t, h)
 	})
 }
 

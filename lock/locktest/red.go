@@ -27,6 +27,7 @@ const longLease = time.Minute
 func runRedLock(t *testing.T, h cachetest.Harness) {
 	t.Run("LoaderRunsOnceAcrossInstances", func(t *testing.T) { redLoaderRunsOnce(t, h) })
 	t.Run("WaitersGoOnAfterTheLease", func(t *testing.T) { redLeaseExpiry(t, h) })
+	t.Run("FailedAcquireLeavesNoLock", func(t *testing.T) { redOrphan(t, h) })
 	t.Run("WaiterOnTheSameInstanceWakesOnRelease", func(t *testing.T) {
 		s := store(t, h)
 		redWakeLatency(t, s, s, h.WakeWithinOrDefault()/2, h.WakeWithinOrDefault())

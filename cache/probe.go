@@ -1,0 +1,228 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// A Probe asks Cache.Probe for more than values.
+type Probe struct {
+	// TTL asks for the time each value has left (see TTLGetter).
+	TTL bool
+	// Beside asks for the raw entry beside each key, at its backend key
+	// + Beside (the key of Cache.Entry(key, Beside)); "" for none.
+	Beside string
+	// Version asks for the version of each value (see GetVersion), read
+	// from the store itself, past any near cache of it: what a reader
+	// must see that decides to load a key, or to replace its value.
+	// With Version, TTL is not read.
+	Version bool
+}
+
+// Probed is what Cache.Probe read of one key.
+type Probed[V any] struct {
+	Value V
+	Found bool
+	// Err is a decode error of the key's value (matching ErrDecode):
+	// Found is then false. Failures of the store fail the whole probe.
+	Err error
+	// TTL is the time the value has left, with Probe.TTL: 0 when it never
+	// expires, or when the store cannot tell.
+	TTL time.Duration
+	// Version is the value's version, with Probe.Version.
+	Version Version
+	// Beside holds the raw entry beside the key, with Probe.Beside, when
+	// the value was not found: nil when the entry is absent (a value
+	// found makes the entry beside it moot, and it may not be read).
+	Beside []byte
+}
+
+// Probe reads the backend key k (as Cache.Key returns it) and, in the same
+// round trip where the store allows it (TTLGetter, MultiGetter,
+// MultiTTLGetter), what p asks for besides. Package loader probes every
+// key it serves: its value, the value's age, and the mark of a remembered
+// absence, in one round trip. Probes are not reported to the hooks: the
+// loader reports the reads they stand for.
+func (c *Cache[K, V]) Probe(ctx context.Context, p Probe, k string) (Probed[V], error) {
+	if err := c.checkCall(ctx); err != nil {
+		return Probed[V]{}, err
+	}
+	return c.vals.probe(ctx, p, k)
+}
+
+// MultiProbe is Probe of many backend keys, in one round trip where the
+// store allows it; its results are in the order of keys.
+func (c *Cache[K, V]) MultiProbe(ctx context.Context, p Probe, keys []string) ([]Probed[V], error) {
+	if err := c.checkCall(ctx); err != nil {
+		return nil, err
+	}
+	return c.vals.multiProbe(ctx, p, keys)
+}
+
+func (p encoded[V]) probe(ctx context.Context, pr Probe, k string) (out Probed[V], err error) {
+	if pr.Version {
+		return probeVersion(ctx, pr, k, p.b, func(ctx context.Context) (V, Version, bool, error) { return p.getVersion(ctx, k) })
+	}
+	var data []byte
+	switch {
+	case pr.Beside == "" && !pr.TTL:
+		data, out.Found, err = p.b.store.Get(ctx, k)
+	case pr.Beside == "":
+		data, out.TTL, out.Found, err = p.b.getTTL(ctx, k)
+	default:
+		all, err := p.multiProbe(ctx, pr, []string{k})
+		if err != nil {
+			return out, err
+		}
+		return all[0], nil
+	}
+	if err != nil || !out.Found {
+		return Probed[V]{}, err
+	}
+	out.Value, out.Err = decode(p.ser, k, data)
+	out.Found = out.Err == nil
+	return out, nil
+}
+
+// multiProbe reads the keys, and their entries beside, with one
+// MultiGet or MultiGetTTL of them all.
+func (p encoded[V]) multiProbe(ctx context.Context, pr Probe, keys []string) ([]Probed[V], error) {
+	if pr.Version {
+		return probeEach(ctx, pr, keys, p.probe)
+	}
+	all := keys
+	if pr.Beside != "" {
+		all = make([]string, 0, 2*len(keys))
+		all = append(all, keys...)
+		for _, k := range keys {
+			all = append(all, k+pr.Beside)
+		}
+	}
+	var (
+		vals [][]byte
+		ttls []time.Duration
+		err  error
+	)
+	if pr.TTL {
+		vals, ttls, err = p.b.multiGetTTL(ctx, all)
+	} else {
+		vals, err = p.b.multiGet(ctx, all)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Probed[V], len(keys))
+	for i, k := range keys {
+		o := &out[i]
+		if vals[i] == nil {
+			if pr.Beside != "" {
+				o.Beside = vals[len(keys)+i]
+			}
+			continue
+		}
+		if ttls != nil {
+			o.TTL = ttls[i]
+		}
+		o.Value, o.Err = decode(p.ser, k, vals[i])
+		o.Found = o.Err == nil
+	}
+	return out, nil
+}
+
+func (p held[V]) probe(ctx context.Context, pr Probe, k string) (out Probed[V], err error) {
+	if pr.Version {
+		return probeVersion(ctx, pr, k, &backend{store: p.vs}, func(ctx context.Context) (V, Version, bool, error) { return p.getVersion(ctx, k) })
+	}
+	var x any
+	if pr.TTL && p.vt != nil {
+		x, out.TTL, out.Found, err = p.vt.GetValueTTL(ctx, k)
+	} else {
+		x, out.Found, err = p.vs.GetValue(ctx, k)
+	}
+	switch {
+	case err != nil:
+		return Probed[V]{}, err
+	case out.Found:
+		out.Value, out.Err = fromValue[V](k, x)
+		out.Found = out.Err == nil
+		return out, nil
+	case pr.Beside != "":
+		// In process: the entry is read only when the value is missing.
+		out.Beside, _, err = p.vs.Get(ctx, k+pr.Beside)
+	}
+	return out, err
+}
+
+func (p held[V]) multiProbe(ctx context.Context, pr Probe, keys []string) ([]Probed[V], error) {
+	return probeEach(ctx, pr, keys, p.probe)
+}
+
+// probeEach probes the keys one by one.
+func probeEach[V any](ctx context.Context, pr Probe, keys []string, probe func(context.Context, Probe, string) (Probed[V], error)) ([]Probed[V], error) {
+	out := make([]Probed[V], len(keys))
+	for i, k := range keys {
+		var err error
+		if out[i], err = probe(ctx, pr, k); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// multiGetTTL reads keys with their TTLs: at once on a MultiTTLGetter,
+// else one by one.
+func (b *backend) multiGetTTL(ctx context.Context, keys []string) ([][]byte, []time.Duration, error) {
+	if b.mttl != nil {
+		return b.mttl.MultiGetTTL(ctx, keys)
+	}
+	vals, ttls := make([][]byte, len(keys)), make([]time.Duration, len(keys))
+	for i, k := range keys {
+		v, ttl, found, err := b.getTTL(ctx, k)
+		if err != nil {
+			return nil, nil, err
+		}
+		if found && v == nil {
+			v = []byte{}
+		}
+		vals[i], ttls[i] = v, ttl
+	}
+	return vals, ttls, nil
+}
+
+// probeVersion reads k's value and version with get and, if pr asks for
+// it, the entry beside k, at once (two store calls, one round trip of
+// time).
+func probeVersion[V any](ctx context.Context, pr Probe, k string, b *backend, get func(context.Context) (V, Version, bool, error)) (Probed[V], error) {
+	type beside struct {
+		val []byte
+		err error
+	}
+	var ch chan beside
+	if pr.Beside != "" {
+		ch = make(chan beside, 1)
+		go func() {
+			v, _, err := b.store.Get(ctx, k+pr.Beside)
+			ch <- beside{v, err}
+		}()
+	}
+	var out Probed[V]
+	var err error
+	out.Value, out.Version, out.Found, err = get(ctx)
+	if errors.Is(err, ErrDecode) {
+		out.Err, err = err, nil
+	}
+	if ch != nil {
+		bs := <-ch
+		if err == nil {
+			err = bs.err
+		}
+		if !out.Found {
+			out.Beside = bs.val
+		}
+	}
+	if err != nil {
+		return Probed[V]{}, err
+	}
+	return out, nil
+}
