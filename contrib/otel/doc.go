@@ -29,12 +29,13 @@
 //
 // A read counts one hit or miss per distinct key (a MultiGet of 10 keys
 // adds 10), a failed operation one error, and any other operation one ok.
-// The loads of package loader (cache.OpLoad) and its refreshes
-// (cache.OpRefresh) are counted in cachekit.loads and cachekit.refreshes
-// only, once per call of the load function whatever the number of callers
-// waiting for it. A miss that the loader answered from its memory of the
-// key's absence (loader.Options.MissTTL) is a miss in
-// cachekit.operations, is not a load, and is also counted in
+// The loads of package loader (cache.OpLoad: a call of its function for
+// missing or stale values, one whatever the number of callers waiting for
+// it) are counted in cachekit.loads, its background reloads
+// (cache.OpRefresh, loader.Options.RefreshAfter) in cachekit.refreshes,
+// and neither in cachekit.operations. A miss that the loader answered
+// from its memory of the key's absence (loader.Options.MissTTL) is a miss
+// in cachekit.operations, is not a load, and is also counted in
 // cachekit.remembered_misses, so that
 // (hits + remembered_misses) / (hits + misses) is the share of reads that
 // cost no load.

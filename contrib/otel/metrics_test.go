@@ -11,10 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 	otelapi "go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/cachekit/cachekit/cache"
@@ -111,6 +113,7 @@ func TestStampedeOfFiftyCallersIsOneLoad(t *testing.T) {
 		}
 		return "value of " + key, nil
 	}, loader.Options[string, string]{}))
+	t.Cleanup(func() { _ = l.Close() })
 
 	errs := make(chan error, callers)
 	for range callers {
@@ -142,6 +145,7 @@ func TestRememberedMissIsAMissAndNotALoad(t *testing.T) {
 		calls++
 		return "", loader.ErrNotFound
 	}, loader.Options[string, string]{MissTTL: time.Hour}))
+	t.Cleanup(func() { _ = l.Close() })
 	ctx := t.Context()
 	for range 3 {
 		_, err := l.Get(ctx, "ghost")
@@ -149,17 +153,85 @@ func TestRememberedMissIsAMissAndNotALoad(t *testing.T) {
 	}
 	require.Equal(t, 1, calls, "the absence is remembered after the first load")
 
-	assert.EqualValues(t, 3, tel.count(t, "cachekit.operations", "namespace", "users", "op", "get", "result", "miss"))
+	assert.EqualValues(t, 3, tel.count(t, "cachekit.operations", "namespace", "users", "op", "get", "result", "miss"), "every read missed")
+	assert.EqualValues(t, 2, tel.count(t, "cachekit.remembered_misses", "namespace", "users", "op", "get"), "the last two found the remembered absence")
 	assert.EqualValues(t, 1, tel.count(t, "cachekit.loads", "namespace", "users", "result", "not_found"), "one load, not_found")
 	assert.EqualValues(t, 1, tel.observations(t, "cachekit.load.duration", "namespace", "users"))
+	remembered := 0
+	for _, s := range tel.ended("cachekit.get") {
+		if attrs(s)["cachekit.remembered"] == int64(1) {
+			remembered++
+		}
+	}
+	assert.Equal(t, 2, remembered, "spans of remembered misses say so")
+}
 
-	// A loader that says which misses it answered from the remembered
-	// absence (Event.Remembered) has them counted as misses, and apart.
-	rctx, start := c.Begin(ctx, cache.OpGet, c.Key("ghost"))
-	c.End(rctx, start, cache.Event{Op: cache.OpGet, Key: c.Key("ghost"), Misses: 1, Remembered: 1})
-	assert.EqualValues(t, 4, tel.count(t, "cachekit.operations", "namespace", "users", "op", "get", "result", "miss"))
-	assert.EqualValues(t, 1, tel.count(t, "cachekit.remembered_misses", "namespace", "users", "op", "get"))
-	assert.EqualValues(t, 1, tel.count(t, "cachekit.loads", "namespace", "users", "result", "not_found"), "still one load")
+func TestRefreshIsCountedApartFromLoads(t *testing.T) {
+	tel := newTelemetry(t)
+	clock := newClock()
+	refreshed := make(chan struct{}, 1)
+	c := clock.newCache(t, "users", tel.hook, cache.HookFunc(func(_ context.Context, e cache.Event) {
+		if e.Op == cache.OpRefresh {
+			refreshed <- struct{}{}
+		}
+	}))
+	version := 0
+	inFn := make(chan trace.SpanContext, 2)
+	l := loader.Must(loader.New(c, func(ctx context.Context, _ string) (string, error) {
+		inFn <- trace.SpanContextFromContext(ctx)
+		version++
+		return fmt.Sprint("v", version), nil
+	}, loader.Options[string, string]{TTL: time.Hour, RefreshAfter: time.Minute}))
+	t.Cleanup(func() { _ = l.Close() })
+	ctx := t.Context()
+	v, err := l.Get(ctx, "k")
+	require.NoError(t, err)
+	require.Equal(t, "v1", v)
+	<-inFn // the first load's
+	clock.advance(2 * time.Minute)
+	v, err = l.Get(ctx, "k")
+	require.NoError(t, err)
+	require.Equal(t, "v1", v, "the aged value, at once")
+	<-refreshed
+	require.NoError(t, l.Close())
+
+	assert.EqualValues(t, 1, tel.count(t, "cachekit.refreshes", "namespace", "users", "result", "ok"))
+	assert.EqualValues(t, 1, tel.count(t, "cachekit.loads", "namespace", "users", "result", "ok"), "the first load; a refresh is not a load")
+	refreshes := tel.ended("cachekit.refresh")
+	require.Len(t, refreshes, 1)
+	assert.Equal(t, "ok", attrs(refreshes[0])["cachekit.result"])
+	assert.Equal(t, refreshes[0].SpanContext(), <-inFn, "fn's context carries the refresh's span")
+}
+
+func TestStaleServedIsCounted(t *testing.T) {
+	tel := newTelemetry(t)
+	clock := newClock()
+	c := clock.newCache(t, "users", tel.hook)
+	down := errors.New("database down")
+	calls := 0
+	l := loader.Must(loader.New(c, func(context.Context, string) (string, error) {
+		calls++
+		if calls > 1 {
+			return "", down
+		}
+		return "v1", nil
+	}, loader.Options[string, string]{TTL: time.Minute, StaleFor: time.Hour}))
+	t.Cleanup(func() { _ = l.Close() })
+	ctx := t.Context()
+	_, err := l.Get(ctx, "k")
+	require.NoError(t, err)
+	clock.advance(2 * time.Minute)
+	v, err := l.Get(ctx, "k")
+	require.NoError(t, err, "the reload failed: the stale value instead")
+	require.Equal(t, "v1", v)
+
+	assert.EqualValues(t, 1, tel.count(t, "cachekit.loads", "namespace", "users", "result", "ok"))
+	assert.EqualValues(t, 1, tel.count(t, "cachekit.loads", "namespace", "users", "result", "stale_served"))
+	assert.Zero(t, tel.count(t, "cachekit.loads", "namespace", "users", "result", "error"), "stale_served, not error")
+	loads := tel.ended("cachekit.load")
+	require.Len(t, loads, 2)
+	assert.Equal(t, "stale_served", attrs(loads[1])["cachekit.result"])
+	assert.Equal(t, codes.Error, loads[1].Status().Code, "the load itself failed")
 }
 
 func TestLoadAndRefreshResults(t *testing.T) {

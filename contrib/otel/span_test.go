@@ -80,6 +80,7 @@ func TestLoadSpanIsTheContextOfFnAndNotFoundIsNoError(t *testing.T) {
 		}
 		return "v", nil
 	}, loader.Options[string, string]{}))
+	t.Cleanup(func() { _ = l.Close() })
 	ctx, parent := tel.tp.Tracer("test").Start(t.Context(), "request")
 	_, err := l.Get(ctx, "k")
 	require.NoError(t, err)

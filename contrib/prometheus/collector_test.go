@@ -109,6 +109,7 @@ func TestStampedeOfFiftyCallersIsOneLoad(t *testing.T) {
 		}
 		return "value of " + key, nil
 	}, loader.Options[string, string]{}))
+	t.Cleanup(func() { _ = l.Close() })
 
 	errs := make(chan error, callers)
 	for range callers {
@@ -139,6 +140,7 @@ func TestRememberedMissIsAMissAndNotALoad(t *testing.T) {
 		calls++
 		return "", loader.ErrNotFound
 	}, loader.Options[string, string]{MissTTL: time.Hour}))
+	t.Cleanup(func() { _ = l.Close() })
 	ctx := t.Context()
 	for range 3 {
 		_, err := l.Get(ctx, "ghost")
@@ -146,17 +148,68 @@ func TestRememberedMissIsAMissAndNotALoad(t *testing.T) {
 	}
 	require.Equal(t, 1, calls, "the absence is remembered after the first load")
 
-	assert.EqualValues(t, 3, count(t, reg, "cachekit_operations_total", "namespace", "users", "op", "get", "result", "miss"))
+	assert.EqualValues(t, 3, count(t, reg, "cachekit_operations_total", "namespace", "users", "op", "get", "result", "miss"), "every read missed")
+	assert.EqualValues(t, 2, count(t, reg, "cachekit_remembered_misses_total", "namespace", "users", "op", "get"), "the last two found the remembered absence")
 	assert.EqualValues(t, 1, count(t, reg, "cachekit_loads_total", "namespace", "users", "result", "not_found"), "one load, not_found")
-	assert.Len(t, families(t, reg)["cachekit_loads_total"].GetMetric(), 1)
+	assert.Len(t, families(t, reg)["cachekit_loads_total"].GetMetric(), 1, "no load of another result")
+}
 
-	// A loader that says which misses it answered from the remembered
-	// absence (Event.Remembered) has them counted as misses, and apart.
-	rctx, start := c.Begin(ctx, cache.OpGet, c.Key("ghost"))
-	c.End(rctx, start, cache.Event{Op: cache.OpGet, Key: c.Key("ghost"), Misses: 1, Remembered: 1})
-	assert.EqualValues(t, 4, count(t, reg, "cachekit_operations_total", "namespace", "users", "op", "get", "result", "miss"))
-	assert.EqualValues(t, 1, count(t, reg, "cachekit_remembered_misses_total", "namespace", "users", "op", "get"))
-	assert.EqualValues(t, 1, count(t, reg, "cachekit_loads_total", "namespace", "users", "result", "not_found"), "still one load")
+func TestRefreshIsCountedApartFromLoads(t *testing.T) {
+	coll, reg := registered(t)
+	clock := newClock()
+	refreshed := make(chan struct{}, 1)
+	c := clock.newCache(t, "users", coll, cache.HookFunc(func(_ context.Context, e cache.Event) {
+		if e.Op == cache.OpRefresh {
+			refreshed <- struct{}{}
+		}
+	}))
+	version := 0
+	l := loader.Must(loader.New(c, func(context.Context, string) (string, error) {
+		version++
+		return fmt.Sprint("v", version), nil
+	}, loader.Options[string, string]{TTL: time.Hour, RefreshAfter: time.Minute}))
+	t.Cleanup(func() { _ = l.Close() })
+	ctx := t.Context()
+	v, err := l.Get(ctx, "k")
+	require.NoError(t, err)
+	require.Equal(t, "v1", v)
+	clock.advance(2 * time.Minute)
+	v, err = l.Get(ctx, "k")
+	require.NoError(t, err)
+	require.Equal(t, "v1", v, "the aged value, at once")
+	<-refreshed
+	require.NoError(t, l.Close())
+
+	assert.EqualValues(t, 1, count(t, reg, "cachekit_refreshes_total", "namespace", "users", "result", "ok"))
+	assert.EqualValues(t, 1, count(t, reg, "cachekit_loads_total", "namespace", "users", "result", "ok"), "the first load; a refresh is not a load")
+}
+
+func TestStaleServedIsCounted(t *testing.T) {
+	coll, reg := registered(t)
+	clock := newClock()
+	c := clock.newCache(t, "users", coll)
+	down := errors.New("database down")
+	calls := 0
+	l := loader.Must(loader.New(c, func(context.Context, string) (string, error) {
+		calls++
+		if calls > 1 {
+			return "", down
+		}
+		return "v1", nil
+	}, loader.Options[string, string]{TTL: time.Minute, StaleFor: time.Hour}))
+	t.Cleanup(func() { _ = l.Close() })
+	ctx := t.Context()
+	_, err := l.Get(ctx, "k")
+	require.NoError(t, err)
+	clock.advance(2 * time.Minute)
+	v, err := l.Get(ctx, "k")
+	require.NoError(t, err, "the reload failed: the stale value instead")
+	require.Equal(t, "v1", v)
+
+	assert.EqualValues(t, 1, count(t, reg, "cachekit_loads_total", "namespace", "users", "result", "ok"))
+	assert.EqualValues(t, 1, count(t, reg, "cachekit_loads_total", "namespace", "users", "result", "stale_served"))
+	assert.Nil(t, series(t, reg, "cachekit_loads_total", "namespace", "users", "result", "error"), "stale_served, not error")
+	assert.EqualValues(t, 2, observations(t, reg, "cachekit_load_duration_seconds", "namespace", "users"))
 }
 
 func TestLoadAndRefreshResults(t *testing.T) {

@@ -30,13 +30,14 @@
 //
 // A read counts one hit or miss per distinct key (a MultiGet of 10 keys
 // adds 10), a failed operation one error, and any other operation one ok.
-// The loads of package loader (cache.OpLoad) and its refreshes
-// (cache.OpRefresh) are counted in cachekit_loads_total and
-// cachekit_refreshes_total only, once per call of the load function
-// whatever the number of callers waiting for it. A miss that the loader
-// answered from its memory of the key's absence (loader.Options.MissTTL)
-// is a miss in cachekit_operations_total, is not a load, and is also
-// counted in cachekit_remembered_misses_total, so that
+// The loads of package loader (cache.OpLoad: a call of its function for
+// missing or stale values, one whatever the number of callers waiting for
+// it) are counted in cachekit_loads_total, its background reloads
+// (cache.OpRefresh, loader.Options.RefreshAfter) in
+// cachekit_refreshes_total, and neither in cachekit_operations_total. A
+// miss that the loader answered from its memory of the key's absence
+// (loader.Options.MissTTL) is a miss in cachekit_operations_total, is not
+// a load, and is also counted in cachekit_remembered_misses_total, so that
 //
 //	(hits + remembered misses) / (hits + misses)
 //

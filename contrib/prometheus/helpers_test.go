@@ -2,7 +2,9 @@ package prometheus_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -33,6 +35,25 @@ func newCache(t *testing.T, ns string, wrap func(cache.Store) cache.Store, hooks
 		store = wrap(st)
 	}
 	return cache.Must(cache.New(store, cache.Options[string, string]{Namespace: ns, Hooks: hooks}))
+}
+
+// clock is a memory store's clock that tests move by hand, to age values
+// without sleeping.
+type clock struct{ offset atomic.Int64 }
+
+func newClock() *clock { return &clock{} }
+
+func (c *clock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// newCache returns a cache of namespace ns on a memory store on clock c,
+// observed by hooks.
+func (c *clock) newCache(t *testing.T, ns string, hooks ...cache.Hook) *cache.Cache[string, string] {
+	t.Helper()
+	st := memory.New(memory.Options{Clock: c.now})
+	t.Cleanup(func() { _ = st.Close() })
+	return cache.Must(cache.New(st, cache.Options[string, string]{Namespace: ns, Hooks: hooks}))
 }
 
 // families gathers reg, by name.
