@@ -65,8 +65,10 @@
 // non-recording span and nothing more. With noop.NewMeterProvider or
 // noop.NewTracerProvider, the Hook skips metrics or spans altogether.
 //
-// A package built on a cache may report an operation without starting it
-// (package loader does, for a read that callers shared): such an event gets
-// a span of its own, after the fact, with the times it had, as a child of
-// the recording span of its context if there is one.
+// A package built on a cache may report an operation with Cache.End
+// without having begun it with Cache.Begin (an event from an older package
+// loader, say): such an event gets a span of its own, after the fact, with
+// the times it had, as a child of the recording span of its context if
+// there is one; the span of its context, the caller's or that of an
+// enclosing operation, is never ended by it.
 package otel

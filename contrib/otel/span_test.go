@@ -103,8 +103,8 @@ func TestEventWithoutStartGetsASpanOfItsOwnAndLeavesTheParentOpen(t *testing.T) 
 	tel := newTelemetry(t)
 	c := newCache(t, "ns", nil, tel.hook)
 	ctx, parent := tel.tp.Tracer("test").Start(t.Context(), "request")
-	// A package that reports a read it shared with the caller's context,
-	// not one from Begin, as package loader does for shared reads.
+	// A package that reports a read with the caller's context, not one
+	// from Begin (as package loader did for reads its callers shared).
 	start := time.Now().Add(-time.Millisecond)
 	c.End(ctx, start, cache.Event{Op: cache.OpGet, Key: "ns:k", Hits: 1})
 
