@@ -8,6 +8,9 @@ import (
 	"time"
 
 	rd "github.com/redis/rueidis"
+
+	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/internal/ctxerr"
 )
 
 // MultiGet returns one value per key, in order: nil for a miss and a
@@ -23,7 +26,7 @@ import (
 func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 	const op = "multi-get"
 	if len(keys) == 0 {
-		return make([][]byte, 0), nil
+		return make([][]byte, 0), s.none(ctx, op)
 	}
 	if s.cached() {
 		return s.multiGetCached(ctx, op, keys)
@@ -133,7 +136,7 @@ func msgValue(msg *rd.RedisMessage) ([]byte, error) {
 // been applied.
 func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl time.Duration) error {
 	if len(keys) == 0 {
-		return nil
+		return s.none(ctx, "multi-set")
 	}
 	for i, key := range keys {
 		s.markWrite(key, vals[i])
@@ -155,4 +158,13 @@ func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl 
 		}
 	}
 	return nil
+}
+
+// none is the outcome of a multi-key call of no keys: nothing to send, but
+// a closed store or an ended ctx says so.
+func (s *Store) none(ctx context.Context, op string) error {
+	if s.closed.Load() {
+		return opError(op, "", cache.ErrClosed)
+	}
+	return ctxerr.Err(ctx)
 }

@@ -50,10 +50,7 @@ func (gobSerializer[V]) Marshal(v V) (data []byte, err error) {
 		return nil, errors.New("serializer: gob: cannot encode a nil pointer reached through a pointer")
 	}
 	var buf bytes.Buffer
-	// &v, not v: for an interface V this sends the dynamic type, so the
-	// value decodes back into a V; for other types gob indirects the pointer
-	// and the bytes are the same as those of v.
-	if err := gob.NewEncoder(&buf).Encode(&v); err != nil {
+	if err := gob.NewEncoder(&buf).Encode(gobTarget(&v)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -78,6 +75,21 @@ func (gobSerializer[V]) Unmarshal(data []byte) (v V, err error) {
 		return zero, err
 	}
 	return v, nil
+}
+
+// gobTarget returns what Marshal hands the encoder for the value at p: p
+// itself, unless V is a pointer, and then *p. For an interface V, &v sends
+// the dynamic type, so that the value decodes back into a V; for a value
+// type whose pointer has the GobEncode method (big.Int, url.URL), &v is
+// addressable where v is not. For a pointer V, &v would be a pointer to a
+// pointer, which gob cannot encode when the type's GobEncode has a pointer
+// receiver (*big.Int, *url.URL): v is the same bytes otherwise, gob
+// flattening pointers.
+func gobTarget[V any](p *V) any {
+	if isPointer[V]() {
+		return *p
+	}
+	return p
 }
 
 // isPointer reports whether V is a pointer type.

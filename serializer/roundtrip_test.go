@@ -2,6 +2,8 @@ package serializer_test
 
 import (
 	"encoding/gob"
+	"math/big"
+	"net/url"
 	"reflect"
 	"testing"
 	"time"
@@ -255,5 +257,21 @@ func TestWhichSerializersReadIncrementsNumbers(t *testing.T) {
 		if got := reads(tc.s); got != tc.want {
 			t.Errorf("%s reads decimal text: %v, want %v", name, got, tc.want)
 		}
+	}
+}
+
+// TestGobRoundTripsTypesWithPointerReceivers checks types whose pointer has
+// GobEncode and GobDecode (big.Int, url.URL), as values and as pointers.
+func TestGobRoundTripsTypesWithPointerReceivers(t *testing.T) {
+	n := big.NewInt(0).Exp(big.NewInt(10), big.NewInt(40), nil)
+	u, err := url.Parse("https://example.com/a?b=c#d")
+	require.NoError(t, err)
+	for _, row := range []roundTrip{
+		rt("*big.Int", serializer.Gob[*big.Int](), n, n, func(a, b *big.Int) bool { return a.Cmp(b) == 0 }),
+		rt("big.Int", serializer.Gob[big.Int](), *n, *n, func(a, b big.Int) bool { return a.Cmp(&b) == 0 }),
+		rt("*url.URL", serializer.Gob[*url.URL](), u, u, func(a, b *url.URL) bool { return a.String() == b.String() }),
+		rt("url.URL", serializer.Gob[url.URL](), *u, *u, func(a, b url.URL) bool { return a.String() == b.String() }),
+	} {
+		t.Run(row.name, row.run)
 	}
 }

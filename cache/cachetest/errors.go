@@ -120,6 +120,15 @@ func runErrors(t *testing.T, h Harness) {
 		for name, err := range everyOperation(t.Context(), c) {
 			assert.ErrorIs(t, err, cache.ErrClosed, name)
 		}
+		// Calls that have nothing to do still say the store is closed, on
+		// a store that reads or writes many keys at once.
+		if _, ok := s.(cache.MultiGetter); ok {
+			_, err := c.MultiGet(t.Context())
+			assert.ErrorIs(t, err, cache.ErrClosed, "MultiGet of no keys")
+		}
+		if _, ok := s.(cache.MultiSetter); ok {
+			assert.ErrorIs(t, c.MultiSet(t.Context(), map[string]int{}), cache.ErrClosed, "MultiSet of no items")
+		}
 	})
 }
 
