@@ -38,6 +38,20 @@ type Probed[V any] struct {
 	Beside []byte
 }
 
+// KnowsTTL reports whether a Probe that asks for TTLs gets them: whether
+// the store tells how long its keys have left (TTLGetter, or
+// ValueTTLGetter for a cache that holds values). Package loader needs it
+// to tell the age of a value.
+func (c *Cache[K, V]) KnowsTTL() bool {
+	if c == nil || c.vals == nil {
+		return false
+	}
+	if h, ok := c.vals.(held[V]); ok {
+		return h.vt != nil
+	}
+	return c.b.ttl != nil || c.b.mttl != nil
+}
+
 // Probe reads the backend key k (as Cache.Key returns it) and, in the same
 // round trip where the store allows it (TTLGetter, MultiGetter,
 // MultiTTLGetter), what p asks for besides. Package loader probes every

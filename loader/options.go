@@ -49,7 +49,8 @@ type Options[K comparable, V any] struct {
 	// the value unless the key was written since it began; a failed
 	// reload keeps the old value. A value's age is its TTL less the time
 	// it has left (read with it, in the same round trip: the store must
-	// be a cache.TTLGetter), so it needs values that expire: New fails
+	// be a cache.TTLGetter, else New fails with an error matching
+	// errors.ErrUnsupported), so it needs values that expire: New fails
 	// when RefreshAfter is not below the TTL, or when the TTL is 0 and
 	// there is no TTLFunc. With the cache's Jitter, ages are known within
 	// Jitter·TTL.
@@ -60,7 +61,7 @@ type Options[K comparable, V any] struct {
 	// miss, but when the reload fails, or has not finished by LoadTimeout,
 	// it returns the stale value (no error) and the reload goes on in the
 	// background. An ErrNotFound from the reload is no failure: the value
-	// is gone.
+	// is gone. Like RefreshAfter, it needs a store that tells TTLs.
 	StaleFor    time.Duration
 	LoadTimeout time.Duration // see StaleFor; 0: wait for the reload (or the caller's ctx)
 
@@ -94,6 +95,7 @@ var (
 // loaded values (ttl: Options.TTL, else Write's or the cache's).
 func (o *Options[K, V]) validate(c interface {
 	WriteTTL(...cache.WriteOption) (time.Duration, error)
+	KnowsTTL() bool
 }) (ttl time.Duration, err error) {
 	for _, d := range []struct {
 		name string
@@ -108,6 +110,9 @@ func (o *Options[K, V]) validate(c interface {
 		if ttl, err = c.WriteTTL(o.Write...); err != nil {
 			return 0, fmt.Errorf("loader: Write: %w", err)
 		}
+	}
+	if (o.RefreshAfter > 0 || o.StaleFor > 0) && !c.KnowsTTL() {
+		return 0, fmt.Errorf("loader: RefreshAfter and StaleFor need the age of values, which the store cannot tell (it is no cache.TTLGetter): %w", errors.ErrUnsupported)
 	}
 	if o.RefreshAfter > 0 && o.TTLFunc == nil {
 		switch {

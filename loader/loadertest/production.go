@@ -21,15 +21,39 @@ import (
 func runProduction(t *testing.T, h cachetest.Harness) {
 	t.Run("TTLAndTTLFuncDecidePerValue", func(t *testing.T) { ttlFunc(t, h) })
 	t.Run("JitterSpreadsLoadedTTLs", func(t *testing.T) { jitter(t, h) })
+	if !knowsTTL(t, h) {
+		// Ages are unknown: the options that need them are refused.
+		t.Run("AgesNeedAStoreThatTellsTTLs", func(t *testing.T) { agesUnknown(t, h) })
+	} else {
+		runAges(t, h)
+	}
+	t.Run("FailOpenServesFnWhenTheStoreFails", func(t *testing.T) { failOpen(t, h) })
+	t.Run("StoreTimeoutBoundsASlowStore", func(t *testing.T) { storeTimeout(t, h) })
+	t.Run("WithoutFailOpenStoreErrorsAreReturned", func(t *testing.T) { failClosed(t, h) })
+}
+
+// knowsTTL reports whether the stores of h tell how long keys have left.
+func knowsTTL(t *testing.T, h cachetest.Harness) bool {
+	return caches(t, h, 1, "kt")[0].KnowsTTL()
+}
+
+func agesUnknown(t *testing.T, h cachetest.Harness) {
+	c := caches(t, h, 1, "au")[0]
+	fn := func(context.Context, string) (string, error) { return "v", nil }
+	for _, opts := range []loader.Options[string, string]{{TTL: time.Minute, RefreshAfter: time.Second}, {StaleFor: time.Minute}} {
+		_, err := loader.New(c, fn, opts)
+		assert.ErrorIs(t, err, errors.ErrUnsupported, "%+v", opts)
+	}
+}
+
+// runAges runs the tests of the options that need values' ages.
+func runAges(t *testing.T, h cachetest.Harness) {
 	t.Run("RefreshAheadReloadsOnceAcrossInstances", func(t *testing.T) { refreshOnce(t, h) })
 	t.Run("RefreshKeepsAWriteMadeMeanwhile", func(t *testing.T) { refreshYields(t, h) })
 	t.Run("FailedRefreshKeepsTheOldValue", func(t *testing.T) { refreshFails(t, h) })
 	t.Run("StaleValueServedWhenTheReloadFails", func(t *testing.T) { staleOnError(t, h) })
 	t.Run("StaleValueServedAtLoadTimeout", func(t *testing.T) { staleOnTimeout(t, h) })
 	t.Run("NotFoundRemovesTheStaleValue", func(t *testing.T) { staleNotFound(t, h) })
-	t.Run("FailOpenServesFnWhenTheStoreFails", func(t *testing.T) { failOpen(t, h) })
-	t.Run("StoreTimeoutBoundsASlowStore", func(t *testing.T) { storeTimeout(t, h) })
-	t.Run("WithoutFailOpenStoreErrorsAreReturned", func(t *testing.T) { failClosed(t, h) })
 }
 
 // unit is the time step of these tests: a second on a store whose clock
@@ -72,17 +96,21 @@ func ttlFunc(t *testing.T, h cachetest.Harness) {
 		require.NoError(t, err)
 		assert.Equal(t, key, v, "the callers get the value whatever its TTL")
 	}
+	cachetest.AssertValue(t, c, "short", "short")
+	cachetest.AssertValue(t, c, "forever", "forever")
+	cachetest.AssertMissing(t, c, "partial") // TTLFunc 0: returned, not stored
+	plain := newLoader(t, c, fn, loader.Options[string, string]{TTL: 40 * u, Write: []cache.WriteOption{cache.TTL(time.Minute)}})
+	_, err := plain.Get(t.Context(), "plain")
+	require.NoError(t, err)
+	if !c.KnowsTTL() {
+		return // the store does not tell the TTLs written
+	}
 	ttl, found := ttlLeft(t, c, "short")
 	require.True(t, found)
 	assert.InDelta(t, float64(50*u), float64(ttl), float64(5*u), "TTLFunc's TTL")
 	ttl, found = ttlLeft(t, c, "forever")
 	require.True(t, found)
 	assert.Zero(t, ttl, "a TTLFunc below 0: no expiry")
-	cachetest.AssertMissing(t, c, "partial") // TTLFunc 0: returned, not stored
-
-	plain := newLoader(t, c, fn, loader.Options[string, string]{TTL: 40 * u, Write: []cache.WriteOption{cache.TTL(time.Minute)}})
-	_, err := plain.Get(t.Context(), "plain")
-	require.NoError(t, err)
 	ttl, _ = ttlLeft(t, c, "plain")
 	assert.InDelta(t, float64(40*u), float64(ttl), float64(5*u), "Options.TTL over Write's")
 }
@@ -103,6 +131,9 @@ func jitter(t *testing.T, h cachetest.Harness) {
 	for _, k := range keys[n/2:] {
 		_, err := l.Get(t.Context(), k)
 		require.NoError(t, err)
+	}
+	if !c.KnowsTTL() {
+		return // the store does not tell the TTLs written
 	}
 	var lo, hi time.Duration = time.Hour, 0
 	for _, k := range keys {
