@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/contrib/internal/result"
 )
 
 // OperationBuckets are the bucket boundaries, in seconds, that the
@@ -79,11 +80,11 @@ func (in *instruments) record(ctx context.Context, s *space, e *cache.Event) {
 	seconds := e.Duration.Seconds()
 	switch e.Op {
 	case cache.OpLoad:
-		in.loads.Add(ctx, 1, s.loads[loadResultOf(e)]...)
+		in.loads.Add(ctx, 1, s.loads[result.LoadOf(e)]...)
 		in.loadDur.Record(ctx, seconds, s.namespace...)
 		return
 	case cache.OpRefresh:
-		in.refreshes.Add(ctx, 1, s.refreshes[refreshResultOf(e)]...)
+		in.refreshes.Add(ctx, 1, s.refreshes[result.RefreshOf(e)]...)
 		return
 	}
 	if int(e.Op) >= cache.NumOps {
@@ -91,20 +92,20 @@ func (in *instruments) record(ctx context.Context, s *space, e *cache.Event) {
 	}
 	ops := &s.ops[e.Op]
 	switch {
-	case isRead(e):
+	case result.IsRead(e):
 		if e.Hits > 0 {
-			in.operations.Add(ctx, int64(e.Hits), ops[resultHit]...)
+			in.operations.Add(ctx, int64(e.Hits), ops[result.Hit]...)
 		}
 		if e.Misses > 0 {
-			in.operations.Add(ctx, int64(e.Misses), ops[resultMiss]...)
+			in.operations.Add(ctx, int64(e.Misses), ops[result.Miss]...)
 		}
 		if e.Remembered > 0 {
 			in.remembered.Add(ctx, int64(e.Remembered), s.remembered[e.Op]...)
 		}
 	case e.Err != nil:
-		in.operations.Add(ctx, 1, ops[resultError]...)
+		in.operations.Add(ctx, 1, ops[result.Error]...)
 	default:
-		in.operations.Add(ctx, 1, ops[resultOK]...)
+		in.operations.Add(ctx, 1, ops[result.OK]...)
 	}
 	in.opDuration.Record(ctx, seconds, s.durations[e.Op]...)
 	if e.Op == cache.OpLockWait {

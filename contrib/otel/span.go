@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/contrib/internal/result"
 )
 
 // Attribute keys of the spans.
@@ -103,15 +104,15 @@ func (h *hook) endSpan(ctx context.Context, s *space, e *cache.Event) {
 	case int(e.Op) >= cache.NumOps:
 		span.SetAttributes(attrNamespace.String(e.Namespace), attrOp.String(e.Op.String()))
 	case e.Op == cache.OpLoad:
-		r := loadResultOf(e)
+		r := result.LoadOf(e)
 		span.SetAttributes(s.loadSpans[r]...)
-		failed = failed && r != loadNotFound
+		failed = failed && r != result.LoadNotFound
 	case e.Op == cache.OpRefresh:
-		span.SetAttributes(s.refreshSpans[refreshResultOf(e)]...)
-	case e.Op == cache.OpMultiGet && isRead(e):
+		span.SetAttributes(s.refreshSpans[result.RefreshOf(e)]...)
+	case e.Op == cache.OpMultiGet && result.IsRead(e):
 		span.SetAttributes(attrNamespace.String(e.Namespace), attrOp.String(e.Op.String()),
 			attrHits.Int(e.Hits), attrMisses.Int(e.Misses))
-	case isRead(e):
+	case result.IsRead(e):
 		span.SetAttributes(s.spans[e.Op][answerFalse+b2i(e.Hits > 0)]...)
 	case !failed && answers(e.Op):
 		span.SetAttributes(s.spans[e.Op][answerFalse+b2i(e.Ok)]...)

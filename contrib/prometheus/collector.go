@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/contrib/internal/result"
 )
 
 // OperationBuckets are the buckets, in seconds, of
@@ -112,11 +113,11 @@ func (c *Collector) Observe(_ context.Context, e cache.Event) {
 	seconds := e.Duration.Seconds()
 	switch e.Op {
 	case cache.OpLoad:
-		s.load(loadResultOf(&e)).Inc()
+		s.load(result.LoadOf(&e)).Inc()
 		s.loadDuration().Observe(seconds)
 		return
 	case cache.OpRefresh:
-		s.refresh(refreshResultOf(&e)).Inc()
+		s.refresh(result.RefreshOf(&e)).Inc()
 		return
 	}
 	if int(e.Op) >= cache.NumOps {
@@ -124,20 +125,20 @@ func (c *Collector) Observe(_ context.Context, e cache.Event) {
 		return
 	}
 	switch {
-	case isRead(&e):
+	case result.IsRead(&e):
 		if e.Hits > 0 {
-			s.op(e.Op, resultHit).Add(float64(e.Hits))
+			s.op(e.Op, result.Hit).Add(float64(e.Hits))
 		}
 		if e.Misses > 0 {
-			s.op(e.Op, resultMiss).Add(float64(e.Misses))
+			s.op(e.Op, result.Miss).Add(float64(e.Misses))
 		}
 		if e.Remembered > 0 {
 			s.rememberedOf(e.Op).Add(float64(e.Remembered))
 		}
 	case e.Err != nil:
-		s.op(e.Op, resultError).Inc()
+		s.op(e.Op, result.Error).Inc()
 	default:
-		s.op(e.Op, resultOK).Inc()
+		s.op(e.Op, result.OK).Inc()
 	}
 	s.duration(e.Op).Observe(seconds)
 	if e.Op == cache.OpLockWait {
@@ -148,11 +149,11 @@ func (c *Collector) Observe(_ context.Context, e cache.Event) {
 // observeUnknown counts an operation of a newer cachekit than this module
 // knows, the slow way.
 func (c *Collector) observeUnknown(e *cache.Event, seconds float64) {
-	r := resultOK
+	r := result.OK
 	if e.Err != nil {
-		r = resultError
+		r = result.Error
 	}
-	c.operations.WithLabelValues(e.Namespace, e.Op.String(), resultNames[r]).Inc()
+	c.operations.WithLabelValues(e.Namespace, e.Op.String(), result.OpNames[r]).Inc()
 	c.opDuration.WithLabelValues(e.Namespace, e.Op.String()).Observe(seconds)
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/contrib/internal/result"
 )
 
 // space holds the series of one namespace, each looked up in its vector
@@ -17,11 +18,11 @@ type space struct {
 	c  *Collector
 	ns string
 
-	ops        [cache.NumOps][numResults]atomic.Pointer[prometheus.Counter]
+	ops        [cache.NumOps][result.NumOps]atomic.Pointer[prometheus.Counter]
 	durations  [cache.NumOps]atomic.Pointer[prometheus.Observer]
 	remembered [cache.NumOps]atomic.Pointer[prometheus.Counter]
-	loads      [numLoadResults]atomic.Pointer[prometheus.Counter]
-	refreshes  [numRefreshResults]atomic.Pointer[prometheus.Counter]
+	loads      [result.NumLoads]atomic.Pointer[prometheus.Counter]
+	refreshes  [result.NumRefreshes]atomic.Pointer[prometheus.Counter]
 	loadDur    atomic.Pointer[prometheus.Observer]
 	lockWaits  atomic.Pointer[prometheus.Observer]
 }
@@ -37,12 +38,12 @@ func series[T any](p *atomic.Pointer[T], find func() T) T {
 	return s
 }
 
-func (s *space) op(op cache.Op, r result) prometheus.Counter {
+func (s *space) op(op cache.Op, r result.Op) prometheus.Counter {
 	if c := s.ops[op][r].Load(); c != nil {
 		return *c
 	}
 	return series(&s.ops[op][r], func() prometheus.Counter {
-		return s.c.operations.WithLabelValues(s.ns, op.String(), resultNames[r])
+		return s.c.operations.WithLabelValues(s.ns, op.String(), result.OpNames[r])
 	})
 }
 
@@ -61,15 +62,15 @@ func (s *space) rememberedOf(op cache.Op) prometheus.Counter {
 	})
 }
 
-func (s *space) load(r loadResult) prometheus.Counter {
+func (s *space) load(r result.Load) prometheus.Counter {
 	return series(&s.loads[r], func() prometheus.Counter {
-		return s.c.loads.WithLabelValues(s.ns, loadResultNames[r])
+		return s.c.loads.WithLabelValues(s.ns, result.LoadNames[r])
 	})
 }
 
-func (s *space) refresh(r refreshResult) prometheus.Counter {
+func (s *space) refresh(r result.Refresh) prometheus.Counter {
 	return series(&s.refreshes[r], func() prometheus.Counter {
-		return s.c.refreshes.WithLabelValues(s.ns, refreshResultNames[r])
+		return s.c.refreshes.WithLabelValues(s.ns, result.RefreshNames[r])
 	})
 }
 
