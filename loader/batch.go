@@ -30,8 +30,8 @@ type want[V any] struct {
 // due for a refresh (RefreshAfter) and a failing store (FailOpen) are
 // handled as Get handles them. An error of a load fails the call.
 func (l *Loader[K, V]) MultiGet(ctx context.Context, keys ...K) (map[K]V, error) {
-	if ctx == nil {
-		return nil, fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
+	if err := l.check(ctx); err != nil {
+		return nil, err
 	}
 	distinct := make([]K, 0, len(keys))
 	ks := make([]string, 0, len(keys))

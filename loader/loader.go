@@ -103,6 +103,9 @@ func Must[K comparable, V any](l *Loader[K, V], err error) *Loader[K, V] {
 // and MultiGet still work after Close, in the foreground. It does not
 // close the cache's store, and is idempotent.
 func (l *Loader[K, V]) Close() error {
+	if l == nil || l.c == nil {
+		return nil
+	}
 	l.close()
 	l.bg.close()
 	return nil
@@ -117,8 +120,8 @@ func (l *Loader[K, V]) Close() error {
 // Options.FailOpen.
 func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 	var zero V
-	if ctx == nil {
-		return zero, fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
+	if err := l.check(ctx); err != nil {
+		return zero, err
 	}
 	if l.plain {
 		v, found, err := l.c.Get(ctx, key)
@@ -153,6 +156,18 @@ func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 		return l.load(ctx, key, k, &p.Value)
 	}
 	return l.load(ctx, key, k, nil)
+}
+
+// check returns the error of a call that cannot be made: a nil ctx, or a
+// Loader that New did not make.
+func (l *Loader[K, V]) check(ctx context.Context) error {
+	switch {
+	case l == nil || l.c == nil:
+		return fmt.Errorf("%w: a Loader not made by loader.New", cache.ErrInvalidUse)
+	case ctx == nil:
+		return fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
+	}
+	return nil
 }
 
 // read is the caller's read of k, reported to the hooks as the Get it

@@ -71,3 +71,14 @@ func TestMultiGetWithoutBatchLoadsEachMiss(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int{"a": 1, "bb": 2, "ccc": 3}, got)
 }
+
+func TestZeroLoaderIsAnError(t *testing.T) {
+	var l loader.Loader[string, int]
+	assert.NotPanics(t, func() {
+		_, err := l.Get(t.Context(), "k")
+		assert.ErrorIs(t, err, cache.ErrInvalidUse)
+		_, err = l.MultiGet(t.Context(), "k")
+		assert.ErrorIs(t, err, cache.ErrInvalidUse)
+		assert.NoError(t, l.Close())
+	})
+}
