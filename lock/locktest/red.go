@@ -178,10 +178,7 @@ func redLeaseExpiry(t *testing.T, h cachetest.Harness) {
 	for i, s := range stores {
 		caches[i] = cachetest.NewCache[string, string](t, s, cache.Options[string, string]{})
 	}
-	lease := 300 * time.Millisecond
-	if h.TTLResolution > 0 {
-		lease = h.TTLResolution
-	}
+	lease := max(time.Second, h.TTLResolution)
 	taken := time.Now() // before the holder's entry is written: it expires a lease after this, or later
 	holder := acquired(t, caches[0], "k", lease)
 
@@ -193,18 +190,25 @@ func redLeaseExpiry(t *testing.T, h cachetest.Harness) {
 	results := make(chan result, len(caches))
 	for _, c := range caches {
 		go func() {
-			owned, err := lock.NewRed(c, "k", lease).Acquire(t.Context())
-			results <- result{owned, err, time.Since(taken)}
+			l := lock.NewRed(c, "k", lease)
+			owned, err := l.Acquire(t.Context())
+			wentOn := time.Since(taken)
+			if owned {
+				_ = l.Release(context.WithoutCancel(t.Context()))
+			}
+			results <- result{owned, err, wentOn}
 		}()
 	}
 	for range caches {
 		r := <-results
 		require.NoError(t, r.err)
-		assert.False(t, r.owned, "a waiter took the lock")
 		// A waiter started after the holder may go on before a lease of
-		// its own has passed, but never before the holder's lease.
-		assert.GreaterOrEqual(t, r.wentOn, lease*9/10, "a waiter went on before the holder's lease")
-		assert.Less(t, r.wentOn, 2*lease+2*h.TTLResolution+3*time.Second, "a waiter waited far beyond the lease")
+		// its own has passed, but never before the holder's lease. One
+		// that a loaded machine started only after the holder's entry
+		// expired finds the lock free and takes it (the others then wait
+		// for it: it lets go at once, below).
+		assert.GreaterOrEqual(t, r.wentOn, lease*9/10, "a waiter went on, or took the lock, before the holder's lease")
+		assert.Less(t, r.wentOn, 3*lease+2*h.TTLResolution+3*time.Second, "a waiter waited far beyond the lease")
 	}
 
 	// The entry expires (on memcached up to a second or so after the lease);
