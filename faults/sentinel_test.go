@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -23,9 +24,23 @@ import (
 
 const (
 	// failoverLateMargin is how long after its deadline a call of the
-	// load may return during a failover: rueidis honours the deadline, a
-	// call that waited for the promotion (a second or more) would not.
+	// load should return. Calls that return later are counted and logged:
+	// none on an idle machine (the slowest returns within 20 ms of its
+	// deadline); under -race with two busy loops on the two cores, a few
+	// dozen by up to 600 ms, all of them during the outage, where every
+	// caller waits for the one dial of the dead master that rueidis makes
+	// for all of them, and the dialing goroutine waits for a core. The
+	// test holds calls to lateMargin (a second, as the outage test does):
+	// a call that waited for the promotion or the client's switch would
+	// be late by seconds.
 	failoverLateMargin = 200 * time.Millisecond
+	// slowShare bounds the share of the calls made while the master is
+	// up (before the kill, after every goroutine recovered) that may fail
+	// by their deadline: on a loaded machine a call now and then takes
+	// more than 300 ms (a handful in 10 000), while a client that never
+	// found the new master would fail them all. Every other error fails
+	// the test.
+	slowShare = 0.05
 	// crossLag is how long after a write acknowledged through one client
 	// a read through the near cache of another may still miss it: Redis
 	// sends the invalidation within a round trip (microseconds here). A
@@ -51,7 +66,12 @@ const (
 // promotion to the first success and to every goroutine's, and holds the
 // store to:
 //
-//   - no call returns later than its deadline + 200 ms;
+//   - no call returns more than a second after its deadline (those that
+//     return more than 200 ms after it are counted and logged: see
+//     failoverLateMargin);
+//   - while the master is up, before the kill and once every goroutine
+//     has recovered, no call fails but by its deadline, and few do (see
+//     slowShare);
 //   - no Get returns a value that nobody wrote;
 //   - no Get that starts after the promotion returns a value older than
 //     what the new master holds, nor a write that the failover lost (see
@@ -60,8 +80,9 @@ const (
 //     error, when the holder releases it on the new master, and when the
 //     lease of a holder that never releases ends: not at the end of their
 //     own lease;
-//   - nothing fails after every goroutine recovered, and no goroutine is
-//     left once the stores and clients are closed.
+//   - every goroutine succeeds again within 5 s of the announcement of
+//     the new master, and no goroutine is left once the stores and
+//     clients are closed.
 //
 // Acknowledged writes lost are counted and logged, not held to 0: Redis
 // replicates asynchronously, so a write the old master acknowledged but
@@ -209,9 +230,11 @@ func runFailover(t *testing.T, near bool) {
 
 	recoveredAt := at(&st.recoveredAt)
 	var (
-		total, failed, failedBefore, failedAfter, late, outageSuccesses int
-		firstSuccess                                                    time.Time
-		slowest                                                         time.Duration
+		total, failed, late, hung, outageSuccesses int
+		up, slow, broken                           int // calls while the master was up, and their failures
+		firstSuccess                               time.Time
+		slowest                                    time.Duration
+		example                                    error
 	)
 	for _, cs := range calls {
 		for _, cl := range cs {
@@ -221,14 +244,23 @@ func runFailover(t *testing.T, near bool) {
 			if took > opDeadline+failoverLateMargin {
 				late++
 			}
+			if took > opDeadline+lateMargin {
+				hung++
+			}
+			whileUp := cl.end.Before(killedAt) || cl.start.After(recoveredAt)
+			if whileUp {
+				up++
+			}
 			switch {
 			case cl.err != nil:
 				failed++
-				if cl.end.Before(killedAt) {
-					failedBefore++
-				}
-				if cl.start.After(recoveredAt) {
-					failedAfter++
+				switch {
+				case !whileUp:
+				case errors.Is(cl.err, context.DeadlineExceeded):
+					slow++
+				default:
+					broken++
+					example = cl.err
 				}
 			case cl.start.After(deadAt) && cl.end.Before(f.Promoted):
 				outageSuccesses++
@@ -240,10 +272,11 @@ func runFailover(t *testing.T, near bool) {
 	lost := countLost(calls, replicated, deadAt, f.Promoted)
 	reads := checkReads(calls, replicated, deadAt, f.Promoted, near)
 
-	t.Logf("%d calls, %d failed, slowest %v; master killed, replica promoted %v and announced %v after; "+
+	t.Logf("%d calls, %d failed (%d of the %d made while the master was up, by their deadline), "+
+		"%d returned more than %v after their deadline, slowest %v; master killed, replica promoted %v and announced %v after; "+
 		"first success %v after the promotion (%v after the announcement), every goroutine %v after; "+
 		"%d successes between the kill and the promotion",
-		total, failed, slowest.Round(time.Millisecond), f.Promoted.Sub(killedAt).Round(time.Millisecond),
+		total, failed, slow, up, late, failoverLateMargin, slowest.Round(time.Millisecond), f.Promoted.Sub(killedAt).Round(time.Millisecond),
 		f.Announced.Sub(killedAt).Round(time.Millisecond), firstSuccess.Sub(f.Promoted).Round(time.Millisecond),
 		firstSuccess.Sub(f.Announced).Round(time.Millisecond), recoveredAt.Sub(f.Promoted).Round(time.Millisecond),
 		outageSuccesses)
@@ -252,9 +285,9 @@ func runFailover(t *testing.T, near bool) {
 	t.Logf("reads after the promotion: %d checked (%d through the other client, %d of those after a write of the new master): %d stale, %d returned a lost write",
 		reads.checked, reads.cross, reads.crossFresh, reads.stale, reads.ghosts)
 
-	assert.Zero(t, failedBefore, "calls that failed before the kill")
-	assert.Zero(t, failedAfter, "calls that failed after every goroutine had recovered")
-	assert.Zero(t, late, "calls that returned more than %v after their deadline", failoverLateMargin)
+	assert.Zero(t, broken, "calls that failed while the master was up, other than by their deadline (e.g. %v)", example)
+	assert.Less(t, float64(slow), slowShare*float64(up), "calls that failed by their deadline while the master was up, of %d", up)
+	assert.Zero(t, hung, "calls that returned more than %v after their deadline", lateMargin)
 	assert.Zero(t, st.wrong.Load(), "Gets that returned a value that was never written")
 	assert.Zero(t, lost.ambiguous, "Sets and Increments that started before the master died and were acknowledged after the promotion: "+
 		"the count of lost writes assumes there are none (each call returns by its deadline)")
