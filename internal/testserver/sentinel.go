@@ -28,10 +28,11 @@ const (
 	// ownDownAfter is the down-after-milliseconds of a deployment of a
 	// test's own (StartRedisSentinel): how long the master must not
 	// answer before a sentinel finds it down. A failover then takes
-	// about 1–3 s. The master is a C process that answers PING in
-	// microseconds, so even a loaded machine does not make it miss half
-	// a second of them.
-	ownDownAfter = 500 * time.Millisecond
+	// about 1.5–3 s. Half a second was seen to pass without an answer
+	// from a live master on a machine loaded 7 times over (load average
+	// 15 on two cores): the sentinels then fail over a master nobody
+	// killed.
+	ownDownAfter = time.Second
 	// sharedDownAfter is that of the shared deployment (RedisSentinel),
 	// which is never killed: long, so that it never fails over on a
 	// loaded machine under the feet of the tests that share it.
@@ -73,7 +74,7 @@ var sentinelDebug = []string{"publish-period", "200", "ask-period", "100"}
 // Sentinel: rueidis.SentinelOption{MasterSet: MasterSet()}}).
 //
 // A deployment of a test's own (StartRedisSentinel) has short failover
-// timings (down-after-milliseconds 500, failover-timeout 3000): the test
+// timings (down-after-milliseconds 1000, failover-timeout 3000): the test
 // may KillMaster, as a crash or an OOM kill would, and AwaitFailover, the
 // sentinels promoting the replica in a second or two.
 type Sentinel struct {
@@ -258,9 +259,20 @@ func sentinelMasterAddr(addr string) (string, error) {
 	return master, err
 }
 
+// errFailedOver is matched by the error of a start whose sentinels failed
+// the master over before the deployment was ready: a live master that did
+// not answer for down-after-milliseconds on a loaded machine. The start is
+// made again, from scratch.
+var errFailedOver = errors.New("the sentinels failed the master over during the start")
+
+// startAttempts bounds the starts of a deployment that fails over by
+// itself (errFailedOver).
+const startAttempts = 3
+
 // startSentinel starts a deployment in g, shared by the test binary or of a
 // test's own, and waits until it is ready (see StartRedisSentinel). A port
-// taken meanwhile by someone else is retried on others.
+// taken meanwhile by someone else is retried on others, and a deployment
+// that failed over by itself is started again.
 func startSentinel(g *group, shared bool) (*Sentinel, error) {
 	redisBin, err := lookPath("redis-server", "redis-server")
 	if err != nil {
@@ -270,6 +282,18 @@ func startSentinel(g *group, shared bool) (*Sentinel, error) {
 	if err != nil {
 		return nil, err
 	}
+	var s *Sentinel
+	for range startAttempts {
+		s, err = startSentinelOnce(g, shared, redisBin, sentinelBin)
+		if !errors.Is(err, errFailedOver) {
+			break
+		}
+	}
+	return s, err
+}
+
+// startSentinelOnce makes one start of startSentinel.
+func startSentinelOnce(g *group, shared bool, redisBin, sentinelBin string) (*Sentinel, error) {
 	return retryPorts(func() (*Sentinel, error) {
 		ports, err := freePorts(2 + sentinelCount)
 		if err != nil {
@@ -419,6 +443,9 @@ func sentinelReady(addr, master string) (bool, error) {
 	if err != nil {
 		// Not answering yet is not a failure: the deadline is.
 		return false, nil
+	}
+	if fields["ip"] != "" && net.JoinHostPort(fields["ip"], fields["port"]) != master {
+		return false, fmt.Errorf("%w: sentinel %s names %s:%s", errFailedOver, addr, fields["ip"], fields["port"])
 	}
 	return net.JoinHostPort(fields["ip"], fields["port"]) == master &&
 		fields["flags"] == "master" &&

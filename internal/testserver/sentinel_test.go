@@ -151,3 +151,27 @@ func TestSentinelWithoutItsBinaryFailsWithInstallCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestSentinelReadyNoticesAFailoverDuringTheStart(t *testing.T) {
+	s := StartRedisSentinel(t)
+	master, sn := s.Master(), s.Sentinels()[0]
+	if ok, err := sentinelReady(sn, master); !ok || err != nil {
+		t.Fatalf("a ready deployment: %v, %v", ok, err)
+	}
+	// A failover nobody asked for, as a master silent for
+	// down-after-milliseconds on a loaded machine would get.
+	if got := redisDo(t, sn, "SENTINEL", "FAILOVER", SentinelMasterSet); got != "OK" {
+		t.Fatalf("SENTINEL FAILOVER: %v", got)
+	}
+	deadline := time.Now().Add(failoverTimeout)
+	for {
+		_, err := sentinelReady(sn, master)
+		if errors.Is(err, errFailedOver) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sentinelReady after a failover: %v, want %v", err, errFailedOver)
+		}
+		time.Sleep(sentinelPoll)
+	}
+}
