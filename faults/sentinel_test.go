@@ -534,27 +534,29 @@ func startWaiters(ctx context.Context, t *testing.T, open func(...cache.Hook) *c
 		}
 }
 
-// replicaCopy reads, on the replica, after the master died and before the
-// promotion, every key and counter of the load: what the new master will
-// start from. It also tells whether each of lockKeys is there. It fails t
-// if the promotion came first (the sentinels wait at least half a second).
+// replicaCopy reads, on the replica, after the master died, every key and
+// counter of the load: what the new master starts from. It also tells
+// whether each of lockKeys is there. The copy is good if the replica had
+// not been promoted yet, or had been but had taken no write since (the
+// clients learn of a promotion a second or so after it): it fails t
+// otherwise.
 func replicaCopy(ctx context.Context, t *testing.T, snap rd.Client, st *failoverState, lockKeys []string) (copied map[string]int64, held []bool) {
 	keys := make([]string, 0, 2*loadGoroutines+len(lockKeys))
 	for g := range loadGoroutines {
 		keys = append(keys, st.caches[0].Key(st.keys[g]), st.caches[0].Key(st.counters[g]))
 	}
 	keys = append(keys, lockKeys...)
-	// MULTI makes the copy and the role one atomic step.
-	res := snap.DoMulti(ctx, snap.B().Multi().Build(), snap.B().Mget().Key(keys...).Build(), snap.B().Role().Build(), snap.B().Exec().Build())
+	// MULTI makes the copy and the replication state one atomic step.
+	res := snap.DoMulti(ctx, snap.B().Multi().Build(), snap.B().Mget().Key(keys...).Build(),
+		snap.B().Info().Section("replication").Build(), snap.B().Exec().Build())
 	exec, err := res[3].ToArray()
-	require.NoError(t, err, "MULTI MGET ROLE EXEC on the replica")
+	require.NoError(t, err, "MULTI MGET INFO EXEC on the replica")
 	require.Len(t, exec, 2)
 	vals, err := exec[0].ToArray()
 	require.NoError(t, err)
-	role, err := exec[1].ToArray()
+	info, err := exec[1].ToString()
 	require.NoError(t, err)
-	kind, _ := role[0].ToString()
-	require.Equal(t, "slave", kind, "the replica was promoted before its copy of the keys was read")
+	require.True(t, untouchedReplica(info), "the replica took writes as a master before its copy of the keys was read:\n%s", info)
 
 	// By the keys' names in the load (the cache's Key adds nothing
 	// without a namespace, but need not).
@@ -580,6 +582,25 @@ func replicaCopy(ctx context.Context, t *testing.T, snap rd.Client, st *failover
 		held = append(held, !vals[2*loadGoroutines+i].IsNil())
 	}
 	return copied, held
+}
+
+// untouchedReplica reports whether the INFO replication of a server is
+// that of a replica, or of a promoted replica that has taken no write
+// since its promotion: its replication offset is still the one it was
+// promoted at (second_repl_offset is that offset + 1).
+func untouchedReplica(info string) bool {
+	fields := map[string]string{}
+	for _, line := range strings.Split(info, "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok {
+			fields[k] = v
+		}
+	}
+	if fields["role"] == "slave" {
+		return true
+	}
+	offset, err1 := strconv.ParseInt(fields["master_repl_offset"], 10, 64)
+	promotedAt, err2 := strconv.ParseInt(fields["second_repl_offset"], 10, 64)
+	return fields["role"] == "master" && err1 == nil && err2 == nil && offset+1 == promotedAt
 }
 
 // lostWrites counts the acknowledged writes that the failover lost.
@@ -742,4 +763,18 @@ func TestSentinelFailoverChecksCountWhatTheyShould(t *testing.T) {
 	assert.Equal(t, 300*time.Millisecond, lag.maxIn(ms(100), ms(480)), "a stall seen just after the call returned")
 	assert.Equal(t, time.Duration(0), lag.maxIn(ms(600), ms(800)), "no stall")
 	assert.Equal(t, time.Second, lag.max())
+}
+
+// TestSentinelReplicaCopyKnowsAnUntouchedReplica reads INFO replication
+// as Redis 7 writes it: a replica, a replica just promoted, one that has
+// since taken writes.
+func TestSentinelReplicaCopyKnowsAnUntouchedReplica(t *testing.T) {
+	for info, want := range map[string]bool{
+		"# Replication\r\nrole:slave\r\nmaster_repl_offset:87\r\nsecond_repl_offset:-1\r\n":   true,
+		"# Replication\r\nrole:master\r\nmaster_repl_offset:87\r\nsecond_repl_offset:88\r\n":  true,
+		"# Replication\r\nrole:master\r\nmaster_repl_offset:137\r\nsecond_repl_offset:88\r\n": false,
+		"# Replication\r\nrole:master\r\nmaster_repl_offset:87\r\nsecond_repl_offset:-1\r\n":  false,
+	} {
+		assert.Equal(t, want, untouchedReplica(info), info)
+	}
 }
