@@ -26,6 +26,17 @@
 //   - TestCancellationStormLeavesNothingBehind: 2000 goroutines with 1 ms
 //     deadlines on the memory store; its heap and the goroutines come back
 //     to where they were.
+//   - TestSentinelFailoverUnderLoad: the master of a Redis Sentinel
+//     deployment is killed with SIGKILL under 16 goroutines of Get, Set
+//     and Increment with per-call deadlines, through two clients, with
+//     and without near cache, while lock.Red waiters wait. The sentinels
+//     promote the replica in a second or two; no call returns more than
+//     200 ms after its deadline (beyond the scheduling delay of a loaded
+//     machine), no Get returns a value never written, or after the
+//     promotion an older value than the new master's or a lost write, and
+//     the waiters go on at the holders' release or expiry. The time to the
+//     first success after the promotion and the acknowledged writes the
+//     asynchronous replication lost are logged.
 //
 // The package has no code: nothing imports it, and it imports the packages
 // it tests (cache, lock, the stores), which is why it sits above them all.

@@ -58,6 +58,55 @@
 // and skips replicas. Pub/Sub of Watch is broadcast over the whole
 // Cluster, so a Store needs one subscription on any node.
 //
+// # Sentinel
+//
+// Where one master and its replicas are watched by Redis Sentinel, the
+// same Store works unchanged on a client that asks the sentinels for the
+// master:
+//
+//	client, err := rueidis.NewClient(rueidis.ClientOption{
+//		InitAddress: []string{"10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"}, // the sentinels
+//		Sentinel:    rueidis.SentinelOption{MasterSet: "mymaster"},
+//	})
+//
+// Every command goes to the master, reads too, so a store reads its own
+// writes; do not set SendToReplicas or ReplicaOnly, which would give that
+// up. Clear and Watch work on the master as on a standalone server.
+//
+// When the master dies, the sentinels find it down after their
+// down-after-milliseconds, elect one of them, promote a replica and
+// announce it; rueidis, subscribed to a sentinel, then moves every
+// connection to the new master. Until then calls fail: writes at once
+// with the dial error, reads once rueidis has retried them until their ctx
+// ends (so give calls a deadline). A read that rueidis is retrying when
+// the new master comes reaches it within rueidis' retry backoff, at most
+// a second. The suites pass on a Sentinel deployment, and
+// faults/sentinel_test.go kills its master under load and reports what a
+// failover costs. What it means for the data:
+//
+//   - Replication is asynchronous: a write that the old master
+//     acknowledged but had not yet sent to the replica is lost. A Set is
+//     undone, an Increment counts less. On one machine that is rare (the
+//     fault test reports the count); on a real network it is the
+//     replication lag of the last writes. Redis' min-replicas-to-write and
+//     WAIT narrow the window; the store does not wait for replicas.
+//   - A lock.Red's entry is a key like any other, replicated with its
+//     expiry (an absolute time): after the promotion its holder still
+//     holds it, Release and Extend work on the new master, and waiters go
+//     on at the holder's release or expiry as before (a waiter watches the
+//     key on the new master once its tracking connection to the old one
+//     broke; the fault test holds them to it). An acquisition the replica
+//     had not received is lost like any write: a second caller may then
+//     take the lock while the first believes it holds it, which Red, a
+//     lock against stampedes and not for mutual exclusion, allows anyway
+//     (the first one's Release then deletes nothing).
+//   - The near cache (Options.ClientSideCache) is kept by rueidis per
+//     connection, and a connection that breaks drops its entries: the old
+//     master's death empties the near cache, which then fills from the
+//     new master and is kept coherent by its invalidations. No read after
+//     the promotion serves a value older than what the new master holds,
+//     nor a write that the failover lost; the fault test checks both.
+//
 // # Near cache
 //
 // With Options.ClientSideCache > 0, Get, MultiGet and Exists read through

@@ -12,6 +12,7 @@ missing=()
 need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
 need redis-server redis-server
 need redis-cli redis-server # redis-cli comes with the redis-server package
+need redis-sentinel redis-sentinel # Redis Sentinel, for the failover tests
 need memcached memcached
 cc=$(go env CC 2>/dev/null || true)
 need "${cc:-gcc}" gcc
