@@ -35,7 +35,7 @@ apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends ${pkgs} >/dev/null
 # Debian starts the packaged services; the tests start their own on free ports.
-for svc in redis-server memcached; do
+for svc in redis-server redis-sentinel memcached; do
 	if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 	if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
 done
