@@ -156,7 +156,9 @@ func TestStampedeLoadsOnceWithEveryGuard(t *testing.T) {
 				flushRedis(t, addr)
 			})
 			var st stampedeStats
-			runStampede(t, guards, "smoke", &st)
+			// A deadline far past the benchmark's: on a loaded machine
+			// (and under -race) a polling peer is slow, not stuck.
+			runStampede(t, guards, "smoke", 30*time.Second, &st)
 			if n := st.loads.Load(); n != 1 {
 				t.Fatalf("%d loads, want 1", n)
 			}
@@ -288,12 +290,16 @@ func TestLoaderAdaptersLoadOnceThenHit(t *testing.T) {
 				if err := l.Close(); err != nil {
 					t.Fatal(err)
 				}
-				want := int64(1)
-				if im.name == "cachekit-cache-get" {
-					want = 0
-				}
-				if n := loads.Load(); n != want {
-					t.Fatalf("%d loads, want %d", n, want)
+				switch n := loads.Load(); {
+				case im.name == "cachekit-cache-get" && n != 0:
+					t.Fatalf("%d loads through Cache.Get", n)
+				case im.name == "cachekit-production" && n < 1:
+					// Its StoreTimeout (250 ms) and FailOpen load from fn
+					// when a store call outlasts it, as on a machine that
+					// stalls the test's goroutines that long.
+					t.Fatalf("%d loads, want at least 1", n)
+				case im.name != "cachekit-cache-get" && im.name != "cachekit-production" && n != 1:
+					t.Fatalf("%d loads, want 1", n)
 				}
 			})
 		}
