@@ -12,6 +12,7 @@ import (
 
 	"github.com/cachekit/cachekit/benchmarks/client"
 	"github.com/cachekit/cachekit/internal/testserver"
+	"github.com/cachekit/cachekit/loader"
 	"github.com/cachekit/cachekit/memory"
 	ckredis "github.com/cachekit/cachekit/rueidis"
 	"github.com/cachekit/cachekit/serializer"
@@ -30,45 +31,94 @@ func noLoad(context.Context, string) (string, error) { return "", errNoLoad }
 type loaderImpl struct {
 	name string
 	make func(tb testing.TB, load client.Load) client.Loader
+	// hitOnly: a variant of cachekit's loader for the hit benchmarks.
+	hitOnly bool
+	// failsOpen: the loader loads from fn when a store call outlasts its
+	// StoreTimeout (then for a second, its breaker's), as a machine that
+	// stalls does; its hit benchmark loads the right value and reports
+	// loads/op (0 on a quiet machine) instead of failing.
+	failsOpen bool
 }
 
+// The options of cachekit's loader variants in the hit benchmarks.
+var (
+	// refreshOptions set RefreshAfter alone (with the TTL it needs): a
+	// hit reads the value and its TTL, and finds the value young.
+	refreshOptions = loader.Options[string, string]{Lease: 5 * time.Second, TTL: 10 * time.Minute, RefreshAfter: 8 * time.Minute}
+	// productionOptions are those of examples/httpservice, what a service
+	// in production sets: refresh-ahead, stale values, remembered misses,
+	// fail-open with a store timeout.
+	productionOptions = loader.Options[string, string]{
+		Lease:        5 * time.Second,
+		TTL:          10 * time.Minute,
+		RefreshAfter: 8 * time.Minute,
+		StaleFor:     time.Hour,
+		LoadTimeout:  500 * time.Millisecond,
+		MissTTL:      time.Minute,
+		FailOpen:     true,
+		StoreTimeout: 250 * time.Millisecond,
+	}
+)
+
 // memoryLoaders are cachekit's loader and Cache.Get on the memory store, and
-// otter's Get with a loader.
+// otter's Get with a loader; and, for the hits, cachekit's loader with
+// refreshOptions and productionOptions.
 func memoryLoaders() []loaderImpl {
-	mem := func(tb testing.TB, load client.Load) *client.CachekitLoader {
+	mem := func(name string, load client.Load, opts *loader.Options[string, string]) *client.CachekitLoader {
 		s := memory.New(memory.Options{MaxEntries: memoryCapacity})
-		return client.NewCachekitLoader("cachekit", s, nil, load, s.Close)
+		if opts == nil {
+			return client.NewCachekitLoader(name, s, nil, load, s.Close)
+		}
+		return client.NewCachekitLoaderWith(name, s, nil, load, *opts, s.Close)
 	}
 	return []loaderImpl{
-		{"cachekit", func(tb testing.TB, load client.Load) client.Loader { return mem(tb, load) }},
-		{"cachekit-cache-get", func(tb testing.TB, load client.Load) client.Loader {
-			return client.CachekitCacheGet{CachekitLoader: mem(tb, load)}
+		{name: "cachekit", make: func(_ testing.TB, load client.Load) client.Loader { return mem("cachekit", load, nil) }},
+		{name: "cachekit-cache-get", make: func(_ testing.TB, load client.Load) client.Loader {
+			return client.CachekitCacheGet{CachekitLoader: mem("cachekit", load, nil)}
 		}},
-		{"otter", func(_ testing.TB, load client.Load) client.Loader { return client.NewOtterLoader(memoryCapacity, load) }},
+		{name: "cachekit-refresh", hitOnly: true, make: func(_ testing.TB, load client.Load) client.Loader {
+			return mem("cachekit-refresh", load, &refreshOptions)
+		}},
+		{name: "cachekit-production", hitOnly: true, failsOpen: true, make: func(_ testing.TB, load client.Load) client.Loader {
+			return mem("cachekit-production", load, &productionOptions)
+		}},
+		{name: "otter", make: func(_ testing.TB, load client.Load) client.Loader { return client.NewOtterLoader(memoryCapacity, load) }},
 	}
 }
 
 // redisLoaders are cachekit's loader and Cache.Get on Redis, go-redis/cache's
-// Once and rueidisaside, each with clients of its own to the Redis at addr.
+// Once and rueidisaside, each with clients of its own to the Redis at addr;
+// and, for the hits, cachekit's loader with refreshOptions and
+// productionOptions.
 func redisLoaders(addr string) []loaderImpl {
-	red := func(tb testing.TB, load client.Load) *client.CachekitLoader {
+	red := func(tb testing.TB, name string, load client.Load, opts *loader.Options[string, string]) *client.CachekitLoader {
 		rc := newRueidis(tb, addr)
 		s := ckredis.New(rc, ckredis.Options{})
-		return client.NewCachekitLoader("cachekit", s, serializer.String(), load, func() error {
+		closeAll := func() error {
 			err := s.Close()
 			rc.Close()
 			return err
-		})
+		}
+		if opts == nil {
+			return client.NewCachekitLoader(name, s, serializer.String(), load, closeAll)
+		}
+		return client.NewCachekitLoaderWith(name, s, serializer.String(), load, *opts, closeAll)
 	}
 	return []loaderImpl{
-		{"cachekit", func(tb testing.TB, load client.Load) client.Loader { return red(tb, load) }},
-		{"cachekit-cache-get", func(tb testing.TB, load client.Load) client.Loader {
-			return client.CachekitCacheGet{CachekitLoader: red(tb, load)}
+		{name: "cachekit", make: func(tb testing.TB, load client.Load) client.Loader { return red(tb, "cachekit", load, nil) }},
+		{name: "cachekit-cache-get", make: func(tb testing.TB, load client.Load) client.Loader {
+			return client.CachekitCacheGet{CachekitLoader: red(tb, "cachekit", load, nil)}
 		}},
-		{"go-redis-cache-once", func(_ testing.TB, load client.Load) client.Loader {
+		{name: "cachekit-refresh", hitOnly: true, make: func(tb testing.TB, load client.Load) client.Loader {
+			return red(tb, "cachekit-refresh", load, &refreshOptions)
+		}},
+		{name: "cachekit-production", hitOnly: true, failsOpen: true, make: func(tb testing.TB, load client.Load) client.Loader {
+			return red(tb, "cachekit-production", load, &productionOptions)
+		}},
+		{name: "go-redis-cache-once", make: func(_ testing.TB, load client.Load) client.Loader {
 			return client.NewGoRedisCacheOnce(newGoRedis(addr), load)
 		}},
-		{"rueidisaside", func(tb testing.TB, load client.Load) client.Loader {
+		{name: "rueidisaside", make: func(tb testing.TB, load client.Load) client.Loader {
 			l, err := client.NewRueidisaside(addr, load)
 			if err != nil {
 				tb.Fatal(err)
@@ -81,7 +131,10 @@ func redisLoaders(addr string) []loaderImpl {
 // BenchmarkLoaderHit reads present keys through each loader from
 // GOMAXPROCS goroutines (memory), or remoteParallelism per core (Redis):
 // the cost of a loader on a hit, beside the plain Cache.Get under it.
-// rueidisaside serves its hits from client-side caching, in memory.
+// cachekit-refresh sets RefreshAfter (its hits read the value's TTL too,
+// and find it young: no refresh starts), cachekit-production the options
+// of examples/httpservice. rueidisaside serves its hits from client-side
+// caching, in memory.
 func BenchmarkLoaderHit(b *testing.B) {
 	b.Run("store=memory", func(b *testing.B) { runLoaderHit(b, memoryLoaders(), 1) })
 	b.Run("store=redis", func(b *testing.B) {
@@ -95,7 +148,14 @@ func runLoaderHit(b *testing.B, impls []loaderImpl, par int) {
 	keys := keyNames(loaderKeys)
 	for _, im := range impls {
 		b.Run("impl="+im.name, func(b *testing.B) {
-			l := im.make(b, noLoad)
+			load, loads := client.Load(noLoad), new(atomic.Int64)
+			if im.failsOpen {
+				load = func(_ context.Context, key string) (string, error) {
+					loads.Add(1)
+					return "value of " + key, nil
+				}
+			}
+			l := im.make(b, load)
 			b.Cleanup(func() { _ = l.Close() })
 			ctx := context.Background()
 			for _, k := range keys {
@@ -119,6 +179,9 @@ func runLoaderHit(b *testing.B, impls []loaderImpl, par int) {
 					i++
 				}
 			})
+			if im.failsOpen {
+				b.ReportMetric(float64(loads.Load())/float64(b.N), "loads/op")
+			}
 		})
 	}
 }
@@ -142,7 +205,7 @@ const (
 func BenchmarkLoaderStampede(b *testing.B) {
 	addr := testserver.Redis(b)
 	for _, im := range redisLoaders(addr) {
-		if im.name == "cachekit-cache-get" {
+		if im.name == "cachekit-cache-get" || im.hitOnly {
 			continue
 		}
 		b.Run("impl="+im.name, func(b *testing.B) {

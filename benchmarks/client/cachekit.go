@@ -51,6 +51,23 @@ func NewCachekitMemoryStore(s *memory.Store) *Cachekit[int] {
 	return newCachekit[int](s, nil, s.Close)
 }
 
+// CachekitHooked is NewCachekitMemoryStore's cache with hooks (metrics,
+// tracing) in its Options.Hooks.
+type CachekitHooked struct {
+	*Cachekit[int]
+	name string
+}
+
+// NewCachekitMemoryHooked returns a Cache[string, int] named name, without
+// serializer nor namespace, on s, observed by hooks; Close closes s.
+func NewCachekitMemoryHooked(name string, s *memory.Store, hooks ...cache.Hook) CachekitHooked {
+	c := cache.Must(cache.New(s, cache.Options[string, int]{Hooks: hooks}))
+	return CachekitHooked{&Cachekit[int]{c: c, closer: s.Close}, name}
+}
+
+// Name returns the name given to NewCachekitMemoryHooked.
+func (k CachekitHooked) Name() string { return k.name }
+
 // NewCachekitRedis returns a Cache[string, []byte] with serializer.Bytes on
 // a Redis store (standalone or Cluster) over client. Close closes the store,
 // then the client.

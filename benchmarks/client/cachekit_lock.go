@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	rd "github.com/redis/rueidis"
@@ -12,13 +13,12 @@ import (
 	"github.com/cachekit/cachekit/serializer"
 )
 
-// CachekitRed is cachekit's lease lock, lock.Red, on a Redis store, with a
+// CachekitRed is cachekit's lease lock, lock.Red, on a store, with a
 // Cache[string, []byte] for the guarded values.
 type CachekitRed struct {
-	client rd.Client
-	store  *ckredis.Store
-	c      *cache.Cache[string, []byte]
-	lease  time.Duration
+	c     *cache.Cache[string, []byte]
+	lease time.Duration
+	close func() error
 }
 
 var (
@@ -30,16 +30,27 @@ var (
 // client. Close closes the store, then the client.
 func NewCachekitRed(client rd.Client, lease time.Duration) *CachekitRed {
 	s := ckredis.New(client, ckredis.Options{})
-	c := cache.Must(cache.New(s, cache.Options[string, []byte]{Serializer: serializer.Bytes()}))
-	return &CachekitRed{client: client, store: s, c: c, lease: lease}
+	return NewCachekitRedStore(s, lease, func() error {
+		err := s.Close()
+		client.Close()
+		return err
+	})
+}
+
+// NewCachekitRedStore returns locks with the given lease on store; Close
+// runs close, which should close the store and its client.
+func NewCachekitRedStore(store cache.Store, lease time.Duration, close func() error) *CachekitRed {
+	c := cache.Must(cache.New(store, cache.Options[string, []byte]{Serializer: serializer.Bytes()}))
+	return &CachekitRed{c: c, lease: lease, close: close}
 }
 
 // Name returns "cachekit".
 func (r *CachekitRed) Name() string { return "cachekit" }
 
-// TryLock acquires lock.NewRed(key). The lock is free in the benchmarks
-// that call TryLock; if it is not, Acquire waits for it to be released and
-// TryLock returns ErrHeld.
+// TryLock acquires lock.NewRed(key), with its fencing token (every
+// acquisition draws one: Red.Fence is read, and must be set). The lock is
+// free in the benchmarks that call TryLock; if it is not, Acquire waits
+// for it to be released and TryLock returns ErrHeld.
 func (r *CachekitRed) TryLock(ctx context.Context, key string) (func(context.Context) error, error) {
 	l := lock.NewRed(r.c, key, r.lease)
 	owned, err := l.Acquire(ctx)
@@ -48,6 +59,10 @@ func (r *CachekitRed) TryLock(ctx context.Context, key string) (func(context.Con
 	}
 	if !owned {
 		return nil, ErrHeld
+	}
+	if l.Fence() == 0 {
+		_ = l.Release(ctx)
+		return nil, fmt.Errorf("client: lock %q held without a fencing token", key)
 	}
 	return l.Release, nil
 }
@@ -69,9 +84,5 @@ func (r *CachekitRed) Set(ctx context.Context, key string, val []byte) error {
 	return r.c.Set(ctx, key, val)
 }
 
-// Close closes the store, then the client.
-func (r *CachekitRed) Close() error {
-	err := r.store.Close()
-	r.client.Close()
-	return err
-}
+// Close closes the store and its client.
+func (r *CachekitRed) Close() error { return r.close() }

@@ -34,15 +34,29 @@ type CachekitLoader struct {
 	name  string
 	c     *cache.Cache[string, string]
 	l     *loader.Loader[string, string]
+	ttl   time.Duration // of the values Set writes: the loader's TTL and StaleFor; 0: the cache's default
 	close func() error
 }
 
 // NewCachekitLoader returns a loader named name over store, loading with
-// load; close closes the store and its client.
+// load, with the loader's defaults but a 5 s lease; close closes the store
+// and its client.
 func NewCachekitLoader(name string, store cache.Store, s cache.Serializer[string], load Load, close func() error) *CachekitLoader {
+	return NewCachekitLoaderWith(name, store, s, load, loader.Options[string, string]{Lease: 5 * time.Second}, close)
+}
+
+// NewCachekitLoaderWith is NewCachekitLoader with the loader's options
+// opts (TTL, RefreshAfter, StaleFor, MissTTL...). Set writes values as a
+// load of this loader would: with its TTL and StaleFor, so that a value
+// just written is young, as one just loaded.
+func NewCachekitLoaderWith(name string, store cache.Store, s cache.Serializer[string], load Load, opts loader.Options[string, string], close func() error) *CachekitLoader {
 	c := cache.Must(cache.New(store, cache.Options[string, string]{Serializer: s}))
-	l := loader.Must(loader.New(c, load, loader.Options[string, string]{Lease: 5 * time.Second}))
-	return &CachekitLoader{name: name, c: c, l: l, close: close}
+	l := loader.Must(loader.New(c, load, opts))
+	ttl := opts.TTL
+	if ttl > 0 {
+		ttl += opts.StaleFor
+	}
+	return &CachekitLoader{name: name, c: c, l: l, ttl: ttl, close: close}
 }
 
 // Name returns the name given to NewCachekitLoader.
@@ -53,13 +67,20 @@ func (c *CachekitLoader) Get(ctx context.Context, key string) (string, error) {
 	return c.l.Get(ctx, key)
 }
 
-// Set is Cache.Set.
+// Set is Cache.Set, with the TTL of the loader's loads when it has one.
 func (c *CachekitLoader) Set(ctx context.Context, key, val string) error {
+	if c.ttl > 0 {
+		return c.c.Set(ctx, key, val, cache.TTL(c.ttl))
+	}
 	return c.c.Set(ctx, key, val)
 }
 
-// Close closes the store.
-func (c *CachekitLoader) Close() error { return c.close() }
+// Close stops the loader's background work (refreshes) and waits for it,
+// then closes the store.
+func (c *CachekitLoader) Close() error {
+	_ = c.l.Close()
+	return c.close()
+}
 
 // CachekitCacheGet is a Cache.Get with no loader behind it: the floor of a
 // loader's hit.
@@ -79,21 +100,41 @@ func (c CachekitCacheGet) Get(ctx context.Context, key string) (string, error) {
 
 // OtterLoader is an otter v2 cache read with Get and a loader.
 type OtterLoader struct {
+	name string
 	c    *otter.Cache[string, string]
 	load otter.Loader[string, string]
 }
 
 // NewOtterLoader returns an otter cache bounded to capacity entries that
-// loads with load.
+// loads with load and keeps its values without expiry.
 func NewOtterLoader(capacity int, load Load) *OtterLoader {
 	return &OtterLoader{
+		name: "otter",
 		c:    otter.Must(&otter.Options[string, string]{MaximumSize: capacity, InitialCapacity: capacity}),
 		load: otter.LoaderFunc[string, string](load),
 	}
 }
 
-// Name returns "otter".
-func (o *OtterLoader) Name() string { return "otter" }
+// NewOtterLoaderTTL returns an otter cache named name, bounded to capacity
+// entries, that loads with load and expires values ttl after they were
+// written (ExpiryWriting). With refreshAfter > 0 it also reloads a value
+// in the background when a Get finds it older than that (Options.
+// RefreshCalculator with RefreshWriting, the loader's Reload): otter's
+// refresh-ahead, in this process only.
+func NewOtterLoaderTTL(name string, capacity int, ttl, refreshAfter time.Duration, load Load) *OtterLoader {
+	opts := &otter.Options[string, string]{
+		MaximumSize:      capacity,
+		InitialCapacity:  capacity,
+		ExpiryCalculator: otter.ExpiryWriting[string, string](ttl),
+	}
+	if refreshAfter > 0 {
+		opts.RefreshCalculator = otter.RefreshWriting[string, string](refreshAfter)
+	}
+	return &OtterLoader{name: name, c: otter.Must(opts), load: otter.LoaderFunc[string, string](load)}
+}
+
+// Name returns "otter", or the name given to NewOtterLoaderTTL.
+func (o *OtterLoader) Name() string { return o.name }
 
 // Get is otter's Cache.Get with the loader.
 func (o *OtterLoader) Get(ctx context.Context, key string) (string, error) {

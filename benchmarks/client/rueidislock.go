@@ -10,7 +10,8 @@ import (
 )
 
 // Rueidislock is rueidis' own lock, github.com/redis/rueidis/rueidislock,
-// on one Redis (one key per lock: KeyMajority 1). Its waiters are woken by
+// on one Redis (one key per lock: KeyMajority 1), with its defaults but
+// TryNextAfter (see NewRueidislock). Its waiters are woken by
 // the server's client-side-caching invalidation of the lock key rather
 // than by polling.
 type Rueidislock struct {
@@ -31,6 +32,12 @@ func NewRueidislock(addr string, lease time.Duration) (*Rueidislock, error) {
 		KeyMajority:    1,
 		KeyValidity:    lease,
 		NoLoopTracking: true,
+		// TryNextAfter (20 ms by default) is also the deadline of each
+		// attempt at a key: on a loaded machine a round trip outlasts it
+		// and Lock fails with context.DeadlineExceeded. With one key
+		// there is no next key to try, so a longer one changes nothing
+		// else.
+		TryNextAfter: time.Second,
 	})
 	if err != nil {
 		return nil, err

@@ -14,7 +14,10 @@ func formatValue(v float64, unit string) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case unitBytes:
 		return fmt.Sprintf("%.0f B", v)
-	case "p50-ms", "p99-ms":
+	case "p50-ms", "p99-ms", "max-ms":
+		if v < 0.1 {
+			return fmt.Sprintf("%.1f µs", v*1000)
+		}
 		return fmt.Sprintf("%.2f ms", v)
 	case "updates/s":
 		return fmt.Sprintf("%.0f/s", v)

@@ -36,6 +36,9 @@ var sections = []struct{ title, bench string }{
 	{"memcached keys: plain and namespaced", "MemcachedKeys"},
 	{"Loader hit", "LoaderHit"},
 	{"Loader stampede", "LoaderStampede"},
+	{"Loader hot key under continuous load", "LoaderHotKey"},
+	{"Loader round trips on Redis", "LoaderRoundTrips"},
+	{"Hooks: memory Get hit", "HookGetHit"},
 	{"Serializers: Marshal + Unmarshal", "Serializer"},
 	{"Serializers through a store: Set + Get", "SerializerStore"},
 	{"Red lock, uncontended", "RedUncontended"},
@@ -74,7 +77,7 @@ func (rep *report) write(w io.Writer) error {
 	p.f("| Benchmark | Peer | cachekit | Peer | cachekit ÷ peer | allocs/op cachekit / peer |\n|---|---|---|---|---|---|\n")
 	for _, bench := range rep.ordered() {
 		impls := r.impls[bench]
-		if !slices.Contains(impls, base) || slices.Contains([]string{"Stampede"}, group(bench)) {
+		if !slices.Contains(impls, base) || slices.Contains(ownTables, group(bench)) {
 			continue
 		}
 		for _, peer := range impls {
@@ -93,8 +96,12 @@ func (rep *report) write(w io.Writer) error {
 	}
 
 	rep.variants(p)
+	rep.hooks(p)
+	rep.locks(p)
 	rep.stampede(p)
 	rep.loaderStampede(p)
+	rep.hotKey(p)
+	rep.roundTrips(p)
 	rep.optimistic(p)
 	rep.serializers(p)
 
@@ -114,6 +121,12 @@ func (rep *report) write(w io.Writer) error {
 	}
 	return p.err
 }
+
+// ownTables are the benchmarks left out of the table of cachekit against
+// each peer: their time per op is a round or a window, not an operation,
+// or their other impls are cachekit itself (with hooks); tables of their
+// own show them.
+var ownTables = []string{"Stampede", "LoaderHotKey", "LoaderRoundTrips", "HookGetHit"}
 
 // ordered returns the benchmarks in the order of sections (the run's
 // order is that of the source files), each section's in the run's order.
@@ -192,6 +205,112 @@ func (rep *report) variants(p *printer) {
 	}
 	p.f("\n## cachekit variants against their peer\n\n")
 	p.f("| Benchmark | cachekit | Peer | cachekit | Peer | cachekit ÷ peer | allocs/op cachekit / peer |\n|---|---|---|---|---|---|---|\n")
+	p.f("%s\n", strings.Join(rows, "\n"))
+}
+
+// hooks writes the table of BenchmarkHookGetHit: each set of hooks
+// against none.
+func (rep *report) hooks(p *printer) {
+	const bench = "HookGetHit"
+	r := rep.results
+	if len(r.impls[bench]) == 0 {
+		return
+	}
+	p.f("\n## Hooks: a memory Get hit\n\n")
+	p.f("A `Cache[string, int]` on the memory store (no namespace, no serializer), read serially, with each set of hooks: ")
+	p.f("none (cachekit), an empty `cache.HookFunc` (the cost of the cache's two clock reads, which any hook brings), ")
+	p.f("contrib/otel's Hook on the SDK's MeterProvider (spans off; unsampled spans; every span sampled, batched to an exporter that drops them), ")
+	p.f("contrib/prometheus' Collector.\n\n")
+	p.f("| Hooks | Time | ÷ no hook | B/op | allocs/op |\n|---|---|---|---|---|\n")
+	for _, impl := range r.impls[bench] {
+		ratio := "—"
+		if x, ok := r.ratio(bench, impl, base, unitTime); ok {
+			ratio = formatRatio(x)
+		}
+		p.f("| %s | %s | %s | %s | %s |\n", impl, medianOr(r, bench, impl, unitTime), ratio,
+			medianOr(r, bench, impl, unitBytes), medianOr(r, bench, impl, unitAllocs))
+	}
+}
+
+// locks writes the table of BenchmarkRedUncontended: every lock on every
+// store, against cachekit's on the same store.
+func (rep *report) locks(p *printer) {
+	r := rep.results
+	var rows []string
+	for _, bench := range rep.ordered() {
+		if group(bench) != "RedUncontended" {
+			continue
+		}
+		for _, impl := range r.impls[bench] {
+			ratio := "—"
+			if x, ok := r.ratio(bench, base, impl, unitTime); ok && impl != base {
+				ratio = formatRatio(x)
+			}
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s |", strings.TrimPrefix(bench, "RedUncontended/store="), impl,
+				medianOr(r, bench, impl, unitTime), ratio, medianOr(r, bench, impl, unitAllocs)))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	p.f("\n## Red lock, uncontended, by store\n\n")
+	p.f("Acquire and release a free lock, serially; every acquisition of lock.Red draws a fencing token. ")
+	p.f("raw: SET NX PX + a compare-and-delete script (Redis), add + delete (memcached: the floor, not a correct lock); ")
+	p.f("raw-fenced: SET NX PX and INCR in one script + compare-and-delete.\n\n")
+	p.f("| Store | Library | Time | cachekit ÷ it | allocs/op |\n|---|---|---|---|---|\n")
+	p.f("%s\n", strings.Join(rows, "\n"))
+}
+
+// hotKey writes the table of BenchmarkLoaderHotKey.
+func (rep *report) hotKey(p *printer) {
+	r := rep.results
+	var rows []string
+	for _, bench := range rep.ordered() {
+		if group(bench) != "LoaderHotKey" {
+			continue
+		}
+		where := strings.ReplaceAll(strings.TrimPrefix(bench, "LoaderHotKey/"), "/", ", ")
+		for _, impl := range r.impls[bench] {
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", where, impl,
+				medianOr(r, bench, impl, "p50-ms"), medianOr(r, bench, impl, "p99-ms"), medianOr(r, bench, impl, "max-ms"),
+				medianOr(r, bench, impl, "waited/op"), medianOr(r, bench, impl, "loads/op")))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	p.f("\n## Loader hot key under continuous load\n\n")
+	p.f("8 readers per core each Get one hot key (or one of 8) every millisecond for 3 s (one op); a load takes 50 ms and values live 1 s. ")
+	p.f("Without refresh-ahead, each expiry makes the next 50 ms of requests wait; with it (-refresh: RefreshAfter 700 ms, otter's RefreshCalculator, sturdyc's early refreshes), ")
+	p.f("a Get of an older value returns it and reloads in the background. ")
+	p.f("Times per Get count the requests a waiting reader would have sent (coordinated omission); waited: Gets of 25 ms or more per op; loads: per op.\n\n")
+	p.f("| Store, keys | Library | p50 | p99 | max | Waited | Loads |\n|---|---|---|---|---|---|---|\n")
+	p.f("%s\n", strings.Join(rows, "\n"))
+}
+
+// roundTrips writes the table of BenchmarkLoaderRoundTrips.
+func (rep *report) roundTrips(p *printer) {
+	r := rep.results
+	var rows []string
+	for _, bench := range rep.ordered() {
+		if group(bench) != "LoaderRoundTrips" {
+			continue
+		}
+		what := strings.TrimPrefix(bench, "LoaderRoundTrips/")
+		c, opts, _ := strings.Cut(what, "/")
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", strings.TrimPrefix(c, "case="), strings.TrimPrefix(opts, "opts="),
+			medianOr(r, bench, base, "before-fn/op"), medianOr(r, bench, base, "after-fn/op"),
+			medianOr(r, bench, base, "round-trips/op"), medianOr(r, bench, base, "commands/op"), medianOr(r, bench, base, unitTime)))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	p.f("\n## Loader round trips on Redis\n\n")
+	p.f("The Do and DoMulti calls of one Loader.Get (a DoMulti, a pipeline, is one round trip). ")
+	p.f("Before fn: until fn runs; after fn: from fn's return to the lock's release, which the callers wait for; ")
+	p.f("in all: the release included. Options: plain (none), missttl (MissTTL), production (examples/httpservice's: RefreshAfter, StaleFor, MissTTL, FailOpen, StoreTimeout). ")
+	p.f("A cold miss is a new key; a miss loaded before, a key whose value is gone but whose lock was taken before.\n\n")
+	p.f("| Case | Options | Before fn | After fn | In all | Commands | Time |\n|---|---|---|---|---|---|---|\n")
 	p.f("%s\n", strings.Join(rows, "\n"))
 }
 

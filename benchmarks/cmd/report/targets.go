@@ -75,8 +75,10 @@ var targetComparisons = []comparison{
 	{Label: "Loader.Get hit against Cache.Get hit, memory", Short: "Loader hit, memory", Bench: "LoaderHit/store=memory", Peer: "cachekit-cache-get", Unit: unitTime, Max: 1.05},
 	{Label: "Loader.Get hit against otter's Get with a loader, memory", Short: "Loader hit, memory", Bench: "LoaderHit/store=memory", Peer: "otter", Unit: unitTime, Max: 1.0},
 	{Label: "Loader.Get hit against Cache.Get hit, Redis", Short: "Loader hit, Redis", Bench: "LoaderHit/store=redis", Peer: "cachekit-cache-get", Unit: unitTime, Max: 1.05},
+	{Label: "Loader.Get hit with RefreshAfter against Cache.Get hit, memory", Short: "Loader hit, RefreshAfter, memory", Bench: "LoaderHit/store=memory", Peer: "cachekit-cache-get", Unit: unitTime, Max: 1.05, Impl: "cachekit-refresh"},
+	{Label: "Loader.Get hit with RefreshAfter against Cache.Get hit, Redis", Short: "Loader hit, RefreshAfter, Redis", Bench: "LoaderHit/store=redis", Peer: "cachekit-cache-get", Unit: unitTime, Max: 1.10, Impl: "cachekit-refresh"},
 	{Label: "Stampede p99 time to value, against redsync's polling", Short: "Stampede p99 to value", Bench: "Stampede", Peer: "redsync", Unit: "p99-ms", Max: 1, Strict: true},
-	{Label: "Red lock, uncontended acquire + release, against SET NX + compare-and-delete", Short: "Red lock uncontended", Bench: "RedUncontended", Peer: "raw", Unit: unitTime, Max: 1.2},
+	{Label: "Red lock with its fence, uncontended acquire + release, against SET NX + compare-and-delete", Short: "Red lock uncontended", Bench: "RedUncontended/store=redis", Peer: "raw", Unit: unitTime, Max: 1.2},
 }
 
 // chartComparisons are drawn in the chart: the targets and a few more.
@@ -89,7 +91,11 @@ var chartComparisons = append(append([]comparison(nil), targetComparisons...),
 	comparison{Short: "Loader stampede p99 to value", Bench: "LoaderStampede", Peer: "rueidisaside", Unit: "p99-ms"},
 	comparison{Short: "Stampede p99 to value", Bench: "Stampede", Peer: "rueidislock", Unit: "p99-ms"},
 	comparison{Short: "Stampede p99 to value", Bench: "Stampede", Peer: "redislock", Unit: "p99-ms"},
-	comparison{Short: "Red lock uncontended", Bench: "RedUncontended", Peer: "redislock", Unit: unitTime},
+	comparison{Short: "Red lock uncontended", Bench: "RedUncontended/store=redis", Peer: "raw-fenced", Unit: unitTime},
+	comparison{Short: "Red lock uncontended", Bench: "RedUncontended/store=redis", Peer: "redislock", Unit: unitTime},
+	comparison{Short: "Red lock uncontended, memcached", Bench: "RedUncontended/store=memcached", Peer: "raw", Unit: unitTime},
+	comparison{Short: "Loader hit, production options, memory", Bench: "LoaderHit/store=memory", Peer: "cachekit-cache-get", Unit: unitTime, Impl: "cachekit-production"},
+	comparison{Short: "Loader hit, production options, Redis", Bench: "LoaderHit/store=redis", Peer: "cachekit-cache-get", Unit: unitTime, Impl: "cachekit-production"},
 	comparison{Short: "Optimistic update, Redis", Bench: "Optimistic/store=redis", Peer: "go-redis-watch", Unit: unitTime},
 )
 
@@ -113,29 +119,68 @@ func checks(r *results) []check {
 		out = append(out, ch)
 	}
 	out = append(out,
-		valueCheck(r, "Memory Get hit allocations", "Memory/GetHit", unitAllocs, "= 0", func(v float64) bool { return v == 0 }),
-		valueCheck(r, "Stampede loader calls across three instances", "Stampede", "loads/op", "= 1", func(v float64) bool { return v == 1 }),
-		valueCheck(r, "Stampede p99 time to value after the release", "Stampede", "p99-ms", "≤ 50 ms", func(v float64) bool { return v <= 50 }),
-		valueCheck(r, "Stampede callers never woken", "Stampede", "stuck/op", "= 0", func(v float64) bool { return v == 0 }),
-		valueCheck(r, "Loader stampede, 200 × 3 instances, 50 ms load: loader calls", "LoaderStampede", "loads/op", "= 1", func(v float64) bool { return v == 1 }),
-		valueCheck(r, "Loader stampede p99 time to value", "LoaderStampede", "p99-ms", "≤ 55 ms", func(v float64) bool { return v <= 55 }),
+		valueCheck(r, "Memory Get hit allocations", "Memory/GetHit", base, unitAllocs, "= 0", func(v float64) bool { return v == 0 }),
+		extraCheck(r, "Loader.Get hit with RefreshAfter, memory: allocations beyond Cache.Get's", "LoaderHit/store=memory", "cachekit-refresh", "cachekit-cache-get", unitAllocs),
+		valueCheck(r, "Stampede loader calls across three instances", "Stampede", base, "loads/op", "= 1", func(v float64) bool { return v == 1 }),
+		valueCheck(r, "Stampede p99 time to value after the release", "Stampede", base, "p99-ms", "≤ 50 ms", func(v float64) bool { return v <= 50 }),
+		valueCheck(r, "Stampede callers never woken", "Stampede", base, "stuck/op", "= 0", func(v float64) bool { return v == 0 }),
+		valueCheck(r, "Loader stampede, 200 × 3 instances, 50 ms load: loader calls", "LoaderStampede", base, "loads/op", "= 1", func(v float64) bool { return v == 1 }),
+		valueCheck(r, "Loader stampede p99 time to value", "LoaderStampede", base, "p99-ms", "≤ 55 ms", func(v float64) bool { return v <= 55 }),
+		valueCheck(r, "Hot key with RefreshAfter, memory, 1 key: p99 time per Get (50 ms load, 1 s TTL)", "LoaderHotKey/store=memory/keys=1", "cachekit-refresh", "p99-ms", "≤ 5 ms", atMost(5)),
+		valueCheck(r, "Hot key with RefreshAfter, memory, 8 keys: p99 time per Get", "LoaderHotKey/store=memory/keys=8", "cachekit-refresh", "p99-ms", "≤ 5 ms", atMost(5)),
+		valueCheck(r, "Hot key with RefreshAfter, Redis, 1 key: p99 time per Get", "LoaderHotKey/store=redis/keys=1", "cachekit-refresh", "p99-ms", "≤ 5 ms", atMost(5)),
+		valueCheck(r, "Hot key with RefreshAfter, Redis, 8 keys: p99 time per Get", "LoaderHotKey/store=redis/keys=8", "cachekit-refresh", "p99-ms", "≤ 5 ms", atMost(5)),
+		valueCheck(r, "Loader cold miss on Redis: round trips before fn", "LoaderRoundTrips/case=cold-miss/opts=plain", base, "before-fn/op", "≤ 3", atMost(3)),
+		valueCheck(r, "Loader cold miss on Redis with MissTTL: round trips before fn", "LoaderRoundTrips/case=cold-miss/opts=missttl", base, "before-fn/op", "≤ 3", atMost(3)),
+		valueCheck(r, "Loader cold miss on Redis: round trips after fn, before the release", "LoaderRoundTrips/case=cold-miss/opts=plain", base, "after-fn/op", "≤ 1", atMost(1)),
+		valueCheck(r, "Loader remembered miss on Redis: round trips", "LoaderRoundTrips/case=remembered-miss/opts=missttl", base, "round-trips/op", "= 1", func(v float64) bool { return v == 1 }),
 	)
 	return out
 }
 
-// valueCheck checks the largest sample of cachekit in bench and unit (the
-// worst one, for these lower-is-better bounds) with ok.
-func valueCheck(r *results, label, bench, unit, goal string, ok func(float64) bool) check {
-	ch := check{Target: label, Goal: goal, Status: "no data", Measured: "—"}
-	xs := r.samples[sampleKey{bench, base}][unit]
+// atMost returns the bound v ≤ limit.
+func atMost(limit float64) func(float64) bool {
+	return func(v float64) bool { return v <= limit }
+}
+
+// worst returns the largest sample of impl in bench and unit (the worst
+// one, for lower-is-better bounds).
+func (r *results) worst(bench, impl, unit string) (float64, bool) {
+	xs := r.samples[sampleKey{bench, impl}][unit]
 	if len(xs) == 0 {
+		return 0, false
+	}
+	w := math.Inf(-1)
+	for _, x := range xs {
+		w = max(w, x)
+	}
+	return w, true
+}
+
+// extraCheck checks that the worst sample of impl in bench and unit is no
+// more than the worst of peer's: what impl adds to peer is 0.
+func extraCheck(r *results, label, bench, impl, peer, unit string) check {
+	ch := check{Target: label, Goal: "= 0", Status: "no data", Measured: "—"}
+	a, ok1 := r.worst(bench, impl, unit)
+	b, ok2 := r.worst(bench, peer, unit)
+	if !ok1 || !ok2 {
 		return ch
 	}
-	worst := math.Inf(-1)
-	for _, x := range xs {
-		worst = max(worst, x)
+	ch.Measured = fmt.Sprintf("%s (worst %s %s vs %s)", formatValue(a-b, unit), unit, formatValue(a, unit), formatValue(b, unit))
+	ch.Status = status(a <= b)
+	return ch
+}
+
+// valueCheck checks the largest sample of impl in bench and unit (the
+// worst one, for these lower-is-better bounds) with ok.
+func valueCheck(r *results, label, bench, impl, unit, goal string, ok func(float64) bool) check {
+	ch := check{Target: label, Goal: goal, Status: "no data", Measured: "—"}
+	worst, found := r.worst(bench, impl, unit)
+	if !found {
+		return ch
 	}
-	med, _ := r.median(bench, base, unit)
+	xs := r.samples[sampleKey{bench, impl}][unit]
+	med, _ := r.median(bench, impl, unit)
 	ch.Measured = fmt.Sprintf("median %s, worst of %d runs %s", formatValue(med, unit), len(xs), formatValue(worst, unit))
 	ch.Status = status(ok(worst))
 	return ch
