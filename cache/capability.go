@@ -161,12 +161,14 @@ type ValueTTLGetter interface {
 // Fencer is implemented by stores that draw a fencing token in the same
 // atomic step as the add of a lock's entry (a script on Redis): lock.Red's
 // Fence, through Entry.AddFenced. The token comes from a counter beside the
-// entry that grows with every acquisition and is never below the store's
+// entry that grows with every acquisition, and which starts at the store's
 // clock in microseconds, so that it still grows when the counter is lost
-// (an eviction, a Clear, a failover that lost the last increments).
-// Without it, the entry is added and a counter beside it is incremented
-// after (Incrementer, else a compare-and-swap loop), and an add whose
-// increment came later than its ttl counts as not added.
+// (an eviction, a Clear; the Redis store takes the greater of the counter
+// and its clock on every acquisition, so that a failover that lost the
+// last increments repeats no token either). Without it, the entry is added
+// and a counter beside it is incremented after (Incrementer, else a
+// compare-and-swap loop), and an add whose increment came later than its
+// ttl counts as not added.
 type Fencer interface {
 	// AddFenced writes val with the given ttl if key is absent, as Add
 	// does, and if it did, returns the next fencing token of key.

@@ -50,18 +50,20 @@ func (e Entry) AddFenced(ctx context.Context, val []byte, ttl time.Duration) (fe
 // loop that lose a race with another.
 const maxFenceAttempts = 100
 
-// nextFence increments the counter at key and returns it, never below the
-// clock in microseconds.
+// nextFence increments the counter at key and returns it. A new counter
+// (the first, or one that was lost) starts at the clock in microseconds,
+// above every token drawn from a counter before it.
 func (b *backend) nextFence(ctx context.Context, key string) (uint64, error) {
 	floor := time.Now().UnixMicro()
 	if b.incr != nil {
 		n, err := b.incr.Increment(ctx, key, 1)
-		if err != nil || n >= floor {
+		if err != nil || n != 1 {
 			return uint64(n), err
 		}
-		// A new counter (or a lost one): start it at the clock, and give
-		// it an expiry. Every step is an atomic increment, so concurrent
-		// callers still get distinct, growing tokens.
+		// A new counter: start it at the clock, and give it an expiry.
+		// Every step is an atomic increment, so callers still get
+		// distinct, growing tokens (and they hold the lock, one at a
+		// time, while they draw them).
 		if n, err = b.incr.Increment(ctx, key, floor-n); err != nil {
 			return 0, err
 		}
