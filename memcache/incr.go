@@ -52,8 +52,12 @@ func (s *Store) increment(ctx context.Context, op, key string, delta int64) (int
 	if err != nil {
 		return 0, err
 	}
+	// A negative delta rewrites the value with a cas, which needs the
+	// entry's expiry: read it with the value. A positive one uses incr,
+	// unless the value turns out negative.
+	withTTL := delta < 0
 	for range maxAttempts {
-		it, ttl, known, err := s.readItem(ctx, mkey)
+		it, ttl, known, err := s.readItem(ctx, mkey, withTTL)
 		err = after(ctx, err)
 		switch {
 		case isMiss(err):
@@ -77,9 +81,12 @@ func (s *Store) increment(ctx context.Context, op, key string, delta int64) (int
 			return v, nil
 		}
 		var done bool
-		if v >= 0 && delta > 0 {
+		switch {
+		case v >= 0 && delta > 0:
 			n, done, err = s.incr(ctx, op, key, mkey, delta)
-		} else {
+		case !known && !withTTL && s.meta.usable():
+			withTTL = true // read it again, with its expiry
+		default:
 			done, err = s.casNumber(ctx, op, key, it, keptExpiry(time.Now(), it.Flags, ttl, known), n)
 		}
 		if err != nil || done {
@@ -140,7 +147,7 @@ func (s *Store) undoIncr(ctx context.Context, op, key, mkey string, delta uint64
 	failure := opError(op, key, fmt.Errorf("%w: result out of int64 range", cache.ErrNotInteger))
 	ctx = context.WithoutCancel(ctx)
 	for range maxAttempts {
-		it, ttl, known, err := s.readItem(ctx, mkey)
+		it, ttl, known, err := s.readItem(ctx, mkey, true)
 		if err != nil {
 			return fmt.Errorf("%w (and undoing the incr failed: %v)", failure, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -36,6 +37,11 @@ type metaConns struct {
 	// sel is the client's ServerSelector; nil if it could not be found,
 	// and then the store reads with gomemcache (see selectorOf).
 	sel gm.ServerSelector
+
+	// unsupported is set once a server answered mg with an error (a
+	// memcached before 1.6, or a proxy that speaks only the classic
+	// protocol): the store then reads with gomemcache.
+	unsupported atomic.Bool
 
 	mu     sync.Mutex // guards idle and closed
 	idle   map[string][]*metaConn
@@ -71,8 +77,19 @@ func selectorOf(client *gm.Client) gm.ServerSelector {
 	return *(*gm.ServerSelector)(unsafe.Pointer(f.UnsafeAddr()))
 }
 
-// errMetaReply is a reply to a meta get that the store cannot read.
-var errMetaReply = errors.New("memcache: unexpected reply to mg")
+var (
+	// errMetaReply is a reply to a meta get that the store cannot read.
+	errMetaReply = errors.New("memcache: unexpected reply to mg")
+	// errNoMeta is a server's refusal of the meta get: it does not know
+	// the command.
+	errNoMeta = errors.New("memcache: the server does not take mg")
+)
+
+// usable reports whether the store reads with the meta get: it found the
+// client's selector, and no server refused the command.
+func (m *metaConns) usable() bool {
+	return m != nil && m.sel != nil && !m.unsupported.Load()
+}
 
 // timeout is the client's network timeout, which bounds each read and
 // write of a meta connection as it does gomemcache's.
@@ -148,24 +165,28 @@ func (m *metaConns) close() {
 	m.mu.Unlock()
 }
 
-// readItem reads the memcached key mkey with the entry's remaining time:
-// with mg when the store can send it (ttl: seconds left, -1 for no expiry;
-// known == true), else with gomemcache's gets (known == false). A miss is
-// gomemcache's ErrCacheMiss. A meta get whose connection drops before the
-// reply is sent again once.
-func (s *Store) readItem(ctx context.Context, mkey string) (it *gm.Item, ttl int64, known bool, err error) {
-	if s.meta == nil || s.meta.sel == nil {
-		it, err = s.get(ctx, mkey)
-		return it, 0, false, err
-	}
-	it, ttl, err = s.meta.get(mkey)
-	if err != nil && isDrop(err) {
-		s.meta.dropAll()
-		if s.again(ctx, err) {
-			it, ttl, err = s.meta.get(mkey)
+// readItem reads the memcached key mkey, with the entry's remaining time
+// if withTTL is set and the store can send memcached's meta get (ttl:
+// seconds left, -1 for none; known == true), else with gomemcache's gets
+// (known == false). A miss is gomemcache's ErrCacheMiss. A meta get whose
+// connection drops before the reply is sent again once; one that the
+// server refuses makes the store read with gets from then on.
+func (s *Store) readItem(ctx context.Context, mkey string, withTTL bool) (it *gm.Item, ttl int64, known bool, err error) {
+	if withTTL && s.meta.usable() {
+		it, ttl, err = s.meta.get(mkey)
+		if err != nil && isDrop(err) {
+			s.meta.dropAll()
+			if s.again(ctx, err) {
+				it, ttl, err = s.meta.get(mkey)
+			}
 		}
+		if !errors.Is(err, errNoMeta) {
+			return it, ttl, err == nil, err
+		}
+		s.meta.unsupported.Store(true)
 	}
-	return it, ttl, err == nil, err
+	it, err = s.get(ctx, mkey)
+	return it, 0, false, err
 }
 
 // get sends "mg <mkey> v f c t" to the server of mkey and returns its item
@@ -209,6 +230,9 @@ func (c *metaConn) get(mkey string, timeout time.Duration) (*gm.Item, int64, err
 	}
 	if bytes.Equal(line, []byte("EN\r\n")) {
 		return nil, 0, gm.ErrCacheMiss
+	}
+	if bytes.HasPrefix(line, []byte("ERROR")) || bytes.HasPrefix(line, []byte("CLIENT_ERROR")) {
+		return nil, 0, fmt.Errorf("%w: %q", errNoMeta, line)
 	}
 	fields := bytes.Fields(line)
 	if len(fields) < 2 || string(fields[0]) != "VA" {
