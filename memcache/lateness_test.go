@@ -78,6 +78,7 @@ func TestStormOpensNoMoreConnectionsThanTheClientKeeps(t *testing.T) {
 	var dials atomic.Int64
 	client := gm.New(testserver.Memcached(t))
 	client.MaxIdleConns = 16
+	client.Timeout = 10 * time.Second // no connection closed by a timeout on a loaded machine
 	client.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		dials.Add(1)
 		return new(net.Dialer).DialContext(ctx, network, addr)
