@@ -22,8 +22,9 @@ type space struct {
 	// found missing). It is a hint for reads only: writes always read the
 	// current generation.
 	seen atomic.Pointer[seenGen]
-	// used is set by every use and cleared by a sweep (see spaces.sweep):
-	// a namespace not used between two sweeps goes first.
+	// used is set by every use after the first and cleared by a sweep
+	// (see spaces.sweep): a namespace not used again since it was made,
+	// or since the last sweep, goes first.
 	used atomic.Bool
 }
 
@@ -51,8 +52,9 @@ func (t *spaces) get(ns string) *space {
 		sp.use()
 		return sp
 	}
+	// A new namespace starts unmarked: a burst of namespaces used once
+	// (tenants seen once) goes before those in use.
 	sp := &space{genKey: genKey(ns)}
-	sp.used.Store(true)
 	if v, loaded := t.m.LoadOrStore(ns, sp); loaded {
 		sp = v.(*space)
 		sp.use()
@@ -73,8 +75,8 @@ func (sp *space) use() {
 }
 
 // sweep drops namespaces until at most three quarters of maxSpaces are
-// left, as a clock: a namespace used since the last sweep loses its mark
-// and stays for now, one that was not goes. A second pass drops the rest
+// left, as a clock: a namespace used again since it was made or since the
+// last sweep loses its mark and stays for now, one that was not goes. A second pass drops the rest
 // if every namespace was in use. A sweep runs every quarter of maxSpaces
 // new namespaces at most, so that it costs a few steps per namespace
 // made; a sweep under way is not waited for.
