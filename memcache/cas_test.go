@@ -171,3 +171,45 @@ func TestCompareAndSwapWritesWithTTL(t *testing.T) {
 	left, _ := rawTTL(t, key)
 	assert.InDelta(t, 3600, left, 5)
 }
+
+func TestCompareAndExpireExtendsOnlyItsOwnToken(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := t.Context()
+	ns := uniq(t, "ns")
+	for _, c := range []struct {
+		st  *Store
+		key string
+	}{{s, uniq(t, "plain")}, {in(s, ns), ns + ":k"}} {
+		require.NoError(t, c.st.Set(ctx, c.key, []byte("token"), 10*time.Second))
+		mkey, _, err := c.st.lookup(ctx, "test", c.key)
+		require.NoError(t, err)
+
+		ok, err := c.st.CompareAndExpire(ctx, c.key, []byte("other"), 100*time.Second)
+		require.NoError(t, err)
+		assert.False(t, ok, "another token extended %q", c.key)
+		left, _ := rawTTL(t, mkey)
+		assert.True(t, left >= 8 && left <= 12, "another token changed the expiry of %q: %ds left", c.key, left)
+
+		ok, err = c.st.CompareAndExpire(ctx, c.key, []byte("token"), 100*time.Second)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		left, _ = rawTTL(t, mkey)
+		assert.True(t, left >= 99 && left <= 102, "%q has %ds left, want about 100", c.key, left)
+		val, found := mustGet(t, c.st, c.key)
+		assert.True(t, found)
+		assert.Equal(t, "token", val, "the value changed")
+		_, ttl, _, err := c.st.GetTTL(ctx, c.key)
+		require.NoError(t, err)
+		assert.InDelta(t, 100, ttl.Seconds(), 3, "the recorded deadline follows the new expiry")
+
+		ok, err = c.st.CompareAndExpire(ctx, c.key, []byte("token"), 0)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		left, _ = rawTTL(t, mkey)
+		assert.Equal(t, -1, left, "a ttl of 0 removes the expiry")
+
+		ok, err = c.st.CompareAndExpire(ctx, c.key+"-missing", []byte("token"), time.Minute)
+		require.NoError(t, err)
+		assert.False(t, ok, "a missing key")
+	}
+}

@@ -32,6 +32,12 @@
 // ("foobar" when "foo" is cleared) and the keys of the store itself are
 // not touched. Clear("") flushes every server of the client.
 //
+// The store keeps the key and the generation last seen of at most 4096
+// namespaces in memory (a few hundred bytes each), dropping those not used
+// lately first, so that per-tenant namespaces that come and go leave
+// nothing behind; a namespace whose state was dropped costs one more round
+// trip on its next read.
+//
 // A generation is random, not counted, so that an evicted generation entry
 // can never bring old entries back: the namespace then gets a fresh
 // generation on its next write, and its earlier entries stay unreachable,
@@ -68,14 +74,17 @@
 // relies on the client's and the server's clocks agreeing); absolute times
 // stop at January 2038, as memcached's protocol takes a 32-bit time.
 //
-// memcached does not tell how long an entry has left, so every write
-// records the entry's deadline in its flags (Unix seconds, 0 for none);
-// Increment and Expire read it to rewrite an entry without changing, or
-// while changing, its expiry. A rewrite that keeps the expiry sends the
-// recorded deadline as an absolute time, which memcached maps onto its own
-// one-second ticks: the entry then expires within a second of its first
-// deadline, and never before its TTL has passed. Entries written by other clients with flags
-// of their own lose their expiry when Increment rewrites them.
+// memcached does not tell a classic client how long an entry has left,
+// so every write records the entry's deadline in its flags (Unix seconds,
+// 0 for none), which GetTTL reads. Increment, when it rewrites a value
+// with a cas (a negative number, or a delta incr cannot apply), keeps the
+// entry's expiry, whoever wrote it: it reads the entry with memcached's
+// meta get ("mg", memcached 1.6 or later), which answers the seconds left,
+// on connections of the store's own to the server the client picks for
+// the key (gomemcache sends no meta command), and writes the same seconds
+// back; the entry then expires within a tick of its first expiry. Its
+// flags are kept too. Expire and CompareAndExpire give a new expiry and
+// record it.
 //
 // # Versions
 //
@@ -91,8 +100,29 @@
 // within a scheduling delay of it rather than a network timeout. The calls
 // go on in the background until they return, each network read or write
 // bounded by the client's Timeout (500ms by default), and their result is
-// dropped: a write whose caller got a ctx error may still have happened.
-// Close waits for them. An operation of several round trips also checks
-// ctx between them and stops at the next. With a ctx that never ends
+// dropped: a write whose caller got a ctx error may still have happened,
+// with the bytes the caller gave (the store writes a copy of its own, so
+// the caller may reuse its buffers as soon as the call returns). Close
+// waits for them. An operation of several round trips also checks ctx
+// between them and stops at the next. With a ctx that never ends
 // (context.Background()), an operation runs on the caller's goroutine.
+//
+// A store has at most Options.MaxInFlight operations in flight (by
+// default the client's MaxIdleConns, at least 8): one beyond waits for
+// another to end, no longer than its ctx allows, and sends nothing if its
+// ctx ends first. gomemcache itself has no bound: each call beyond its
+// idle connections dials one and closes it afterwards, and a burst of calls
+// with short deadlines (or a slow server) turned into a churn of
+// connections that delayed every caller on a busy machine.
+//
+// # Dropped connections
+//
+// A connection can drop between two calls (a server restart, an idle
+// timeout on the way) or before a reply. The store then closes the
+// client's idle connections, which likely dropped too, and sends what is
+// safe to send twice once more on a fresh connection: reads, Set, Delete,
+// Expire, Clear, and the read-and-cas of CompareAndDelete and
+// CompareAndExpire (a lock's release and extend). Add, CompareAndSwap and
+// Increment's writes are not sent again, and return the error: they may
+// have landed before the reply was lost.
 package memcache

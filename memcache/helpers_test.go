@@ -74,3 +74,14 @@ func rawTTL(t testing.TB, mkey string) (ttl int, flags string) {
 // in returns the Store of namespace ns of s, on which a cache with that
 // namespace runs.
 func in(s *Store, ns string) *Store { return s.Namespace(ns).(*Store) }
+
+// seenGenOf returns the generation of ns that s last saw; it fails t if s
+// saw none.
+func seenGenOf(t testing.TB, s *Store, ns string) string {
+	t.Helper()
+	seen, _ := s.cachedGen(s.spaces.get(ns))
+	if seen == nil {
+		t.Fatalf("the store has seen no generation of namespace %q", ns)
+	}
+	return seen.gen
+}

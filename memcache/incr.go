@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	gm "github.com/bradfitz/gomemcache/memcache"
 
@@ -29,14 +30,20 @@ import (
 //     keeping the expiry whatever other writers do meanwhile;
 //   - otherwise (a negative delta or value, which incr cannot handle) with
 //     a cas of the new number, retried while other writes come in between;
-//     the cas keeps the deadline recorded in the entry's flags.
+//     the cas keeps the entry's expiry, which the read learnt with
+//     memcached's meta get (see readItem), whoever wrote the entry.
 //
 // A value that another client replaces with text incr takes but Redis
 // would not, in the one round trip between the read and the incr, is
 // added to as memcached reads it.
+//
+// Increment's writes (incr, cas, add) are not sent again when the
+// connection drops before their reply: one may have landed, and the
+// error is returned.
 func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, error) {
-	const op = "increment"
-	return call(ctx, s, op, key, func() (int64, error) { return s.increment(ctx, op, key, delta) })
+	return call(ctx, s, "increment", req{key: key, delta: delta}, func(s *Store, ctx context.Context, r req) (int64, error) {
+		return s.increment(ctx, "increment", r.key, r.delta)
+	})
 }
 
 // increment is Increment, run by call.
@@ -45,8 +52,12 @@ func (s *Store) increment(ctx context.Context, op, key string, delta int64) (int
 	if err != nil {
 		return 0, err
 	}
+	// A negative delta rewrites the value with a cas, which needs the
+	// entry's expiry: read it with the value. A positive one uses incr,
+	// unless the value turns out negative.
+	withTTL := delta < 0
 	for range maxAttempts {
-		it, err := s.client.Get(mkey)
+		it, ttl, known, err := s.readItem(ctx, mkey, withTTL)
 		err = after(ctx, err)
 		switch {
 		case isMiss(err):
@@ -70,10 +81,13 @@ func (s *Store) increment(ctx context.Context, op, key string, delta int64) (int
 			return v, nil
 		}
 		var done bool
-		if v >= 0 && delta > 0 {
+		switch {
+		case v >= 0 && delta > 0:
 			n, done, err = s.incr(ctx, op, key, mkey, delta)
-		} else {
-			done, err = s.casNumber(ctx, op, key, it, n)
+		case !known && !withTTL && s.meta.usable():
+			withTTL = true // read it again, with its expiry
+		default:
+			done, err = s.casNumber(ctx, op, key, it, keptExpiry(time.Now(), it.Flags, ttl, known), n)
 		}
 		if err != nil || done {
 			return n, err
@@ -87,7 +101,7 @@ func (s *Store) increment(ctx context.Context, op, key string, delta int64) (int
 // deleted or replaced by one incr refuses meanwhile: read it again.
 func (s *Store) incr(ctx context.Context, op, key, mkey string, delta int64) (n int64, done bool, err error) {
 	u, err := s.client.Increment(mkey, uint64(delta))
-	err = after(ctx, err)
+	err = after(ctx, s.once(err))
 	switch {
 	case err == nil:
 		if u > math.MaxInt64 || u < uint64(delta) {
@@ -103,13 +117,13 @@ func (s *Store) incr(ctx context.Context, op, key, mkey string, delta int64) (n 
 }
 
 // casNumber writes the number n over it, the item read, if it has not
-// changed since, keeping its flags and the deadline they record. done is
-// false when it changed: read it again.
-func (s *Store) casNumber(ctx context.Context, op, key string, it *gm.Item, n int64) (done bool, err error) {
-	err = after(ctx, s.client.CompareAndSwap(&gm.Item{
+// changed since, keeping its flags, with the Expiration exp that keeps its
+// expiry. done is false when it changed: read it again.
+func (s *Store) casNumber(ctx context.Context, op, key string, it *gm.Item, exp int32, n int64) (done bool, err error) {
+	err = after(ctx, s.once(s.client.CompareAndSwap(&gm.Item{
 		Key: it.Key, Value: strconv.AppendInt(nil, n, 10),
-		Flags: it.Flags, Expiration: keptExpiry(it.Flags), CasID: it.CasID,
-	}))
+		Flags: it.Flags, Expiration: exp, CasID: it.CasID,
+	})))
 	switch {
 	case err == nil:
 		return true, nil
@@ -133,7 +147,7 @@ func (s *Store) undoIncr(ctx context.Context, op, key, mkey string, delta uint64
 	failure := opError(op, key, fmt.Errorf("%w: result out of int64 range", cache.ErrNotInteger))
 	ctx = context.WithoutCancel(ctx)
 	for range maxAttempts {
-		it, err := s.client.Get(mkey)
+		it, ttl, known, err := s.readItem(ctx, mkey, true)
 		if err != nil {
 			return fmt.Errorf("%w (and undoing the incr failed: %v)", failure, err)
 		}
@@ -144,10 +158,10 @@ func (s *Store) undoIncr(ctx context.Context, op, key, mkey string, delta uint64
 			// Someone replaced the value meanwhile: nothing to undo.
 			return failure
 		}
-		err = after(ctx, s.client.CompareAndSwap(&gm.Item{
+		err = after(ctx, s.once(s.client.CompareAndSwap(&gm.Item{
 			Key: mkey, Value: strconv.AppendUint(nil, u-delta, 10),
-			Flags: it.Flags, Expiration: keptExpiry(it.Flags), CasID: it.CasID,
-		}))
+			Flags: it.Flags, Expiration: keptExpiry(time.Now(), it.Flags, ttl, known), CasID: it.CasID,
+		})))
 		if err == nil || isNotStored(err) || isMiss(err) {
 			return failure
 		}

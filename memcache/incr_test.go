@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	gm "github.com/bradfitz/gomemcache/memcache"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -149,6 +150,74 @@ func TestIncrementOfKeyWithoutExpiryKeepsNone(t *testing.T) {
 	left, flags := rawTTL(t, key)
 	assert.Equal(t, -1, left)
 	assert.Equal(t, "0", flags)
+}
+
+// TestIncrementKeepsTheExpiryOfAForeignEntry writes entries with another
+// client's commands, with an expiry and flags of their own (0 and 42,
+// which record no deadline), and increments them in every way Increment
+// rewrites a value (incr, a cas of a shorter number, of one below zero):
+// each keeps its expiry and its flags, and expires.
+func TestIncrementKeepsTheExpiryOfAForeignEntry(t *testing.T) {
+	s := newStore(t, Options{})
+	cases := []struct {
+		flags       string
+		value       string
+		delta, want int64
+	}{
+		{"0", "10", -1, 9},    // shorter: a cas (decr would pad it: "9 ")
+		{"0", "42", 1, 43},    // incr
+		{"0", "2", -5, -3},    // below zero: a cas
+		{"42", "-7", 3, -4},   // a negative value: a cas
+		{"42", "99", -50, 49}, // a cas
+	}
+	written := time.Now()
+	var keys []string
+	for _, c := range cases {
+		key := uniq(t, c.flags+c.value)
+		keys = append(keys, key)
+		require.Equal(t, "STORED", raw(t, fmt.Sprintf("set %s %s 3 %d\r\n%s", key, c.flags, len(c.value), c.value)))
+		assert.Equal(t, c.want, incr(t, s, key, c.delta), "%s%+d", c.value, c.delta)
+		left, flags := rawTTL(t, key)
+		assert.True(t, left >= 1 && left <= 4, "%s%+d: %d seconds left, want at most 3 (-1: never expires)", c.value, c.delta, left)
+		assert.Equal(t, c.flags, flags, "%s%+d changed the entry's flags", c.value, c.delta)
+	}
+	// Gone by its expiry (3s), two ticks of memcached's clock and 3s of
+	// slack for a loaded machine, where an entry that lost its expiry
+	// stays for good.
+	deadline := written.Add(3*time.Second + 2*time.Second + 3*time.Second)
+	for _, key := range keys {
+		for {
+			if _, ok := rawValue(t, key); !ok {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "%s is still there %v after it should have expired", key, time.Since(deadline))
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// TestSelectorOfFindsTheClientsServers checks that the store finds the
+// server selector of a gomemcache client, on which Increment's meta get
+// (and so the expiry of foreign entries) depends: a gomemcache that moves
+// it fails here, not in production.
+func TestSelectorOfFindsTheClientsServers(t *testing.T) {
+	addrs := []string{"127.0.0.1:11211", "127.0.0.1:11212", "127.0.0.1:11213"}
+	client := gm.New(addrs...)
+	sel := selectorOf(client)
+	require.NotNil(t, sel, "the client's selector was not found")
+	var ref gm.ServerList
+	require.NoError(t, ref.SetServers(addrs...))
+	for i := range 100 {
+		key := "key-" + strconv.Itoa(i)
+		got, err := sel.PickServer(key)
+		require.NoError(t, err)
+		want, err := ref.PickServer(key)
+		require.NoError(t, err)
+		assert.Equal(t, want.String(), got.String(), key)
+	}
+	custom := &gm.ServerList{}
+	require.NoError(t, custom.SetServers(addrs[0]))
+	assert.Same(t, custom, selectorOf(gm.NewFromSelector(custom)))
 }
 
 func TestConcurrentIncrementsAllCount(t *testing.T) {

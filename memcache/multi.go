@@ -23,9 +23,10 @@ func multiLabel(keys []string) string {
 
 // nsKeys are the keys of one namespace in a MultiGet.
 type nsKeys struct {
-	seen  string // generation last seen; "" if none
-	fresh bool   // seen within Options.GenerationTTL: trusted without reading it
-	index []int  // positions of the namespace's keys in the input
+	sp    *space
+	seen  *seenGen // generation last seen; nil if none
+	fresh bool     // seen within Options.GenerationTTL: trusted without reading it
+	index []int    // positions of the namespace's keys in the input
 	rest  []string
 }
 
@@ -35,9 +36,9 @@ type nsKeys struct {
 // with each namespaced key at the generation last seen; keys of a
 // namespace whose generation changed are fetched again in a second call.
 func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
-	const op = "multi get"
-	label := multiLabel(keys)
-	return call(ctx, s, op, label, func() ([][]byte, error) { return s.multiGet(ctx, op, label, keys) })
+	return call(ctx, s, "multi get", req{key: multiLabel(keys), keys: keys}, func(s *Store, ctx context.Context, r req) ([][]byte, error) {
+		return s.multiGet(ctx, "multi get", r.key, r.keys)
+	})
 }
 
 // multiGet is MultiGet, run by call.
@@ -61,21 +62,21 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 			if spaces == nil {
 				spaces = make(map[string]*nsKeys)
 			}
-			nk = &nsKeys{}
-			nk.seen, _, nk.fresh = s.cachedGen(ns)
+			nk = &nsKeys{sp: s.spaces.get(ns)}
+			nk.seen, nk.fresh = s.cachedGen(nk.sp)
 			spaces[ns] = nk
 			if !nk.fresh {
-				request = append(request, s.genKeyOf(ns))
+				request = append(request, nk.sp.genKey)
 			}
 		}
 		nk.index = append(nk.index, i)
 		nk.rest = append(nk.rest, rest)
-		if nk.seen != "" {
-			mkeys[i] = namespacedKey(ns, nk.seen, rest)
+		if nk.seen != nil {
+			mkeys[i] = namespacedKey(ns, nk.seen.gen, rest)
 			request = append(request, mkeys[i])
 		}
 	}
-	items, err := s.client.GetMulti(request)
+	items, err := s.getMulti(ctx, request)
 	if err = after(ctx, err); err != nil {
 		return nil, opError(op, label, err)
 	}
@@ -84,30 +85,29 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 		if nk.fresh {
 			continue // its keys were fetched at the generation trusted
 		}
-		gi := items[s.genKeyOf(ns)]
+		gi := items[nk.sp.genKey]
 		if gi == nil {
-			s.gens.Delete(ns)
+			nk.sp.seen.Store(nil)
 			for _, i := range nk.index {
 				mkeys[i] = "" // no generation: none of its keys exist
 			}
 			continue
 		}
-		gen, err := parseGen(gi.Value)
+		gen, err := genOf(gi.Value, nk.seen)
 		if err != nil {
 			return nil, opError(op, label, fmt.Errorf("namespace %s: %w", quoteKey(ns), err))
 		}
-		if gen == nk.seen {
-			s.rememberGen(ns, gen)
+		s.rememberGen(nk.sp, gen)
+		if nk.seen != nil && gen == nk.seen.gen {
 			continue
 		}
-		s.rememberGen(ns, gen)
 		for j, i := range nk.index {
 			mkeys[i] = namespacedKey(ns, gen, nk.rest[j])
 			again = append(again, mkeys[i])
 		}
 	}
 	if len(again) > 0 {
-		more, err := s.client.GetMulti(again)
+		more, err := s.getMulti(ctx, again)
 		if err = after(ctx, err); err != nil {
 			return nil, opError(op, label, err)
 		}
@@ -130,10 +130,8 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 // failure stops the writes not yet sent and is returned; writes already
 // done stay done.
 func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl time.Duration) error {
-	const op = "multi set"
-	label := multiLabel(keys)
-	_, err := call(ctx, s, op, label, func() (struct{}, error) {
-		return struct{}{}, s.multiSet(ctx, op, label, keys, vals, ttl)
+	_, err := call(ctx, s, "multi set", req{key: multiLabel(keys), keys: keys, vals: vals, ttl: ttl}, func(s *Store, ctx context.Context, r req) (struct{}, error) {
+		return struct{}{}, s.multiSet(ctx, "multi set", r.key, r.keys, r.vals, r.ttl)
 	})
 	return err
 }
@@ -151,7 +149,7 @@ func (s *Store) multiSet(ctx context.Context, op, label string, keys []string, v
 		gen, ok := gens[ns]
 		if !ok {
 			var err error
-			if gen, _, err = s.currentGen(ctx, op, key, ns, true); err != nil {
+			if gen, _, err = s.currentGen(ctx, op, key, ns, s.spaces.get(ns), true); err != nil {
 				return err
 			}
 			gens[ns] = gen
@@ -168,7 +166,7 @@ func (s *Store) multiSet(ctx context.Context, op, label string, keys []string, v
 		if err := ctx.Err(); err != nil {
 			return opError(op, keys[i], err)
 		}
-		err := after(ctx, s.client.Set(&gm.Item{Key: mkeys[i], Value: vals[i], Flags: flags, Expiration: exp}))
+		err := after(ctx, s.setItem(ctx, &gm.Item{Key: mkeys[i], Value: vals[i], Flags: flags, Expiration: exp}))
 		if err != nil {
 			return opError(op, keys[i], err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync/atomic"
 	"time"
 
 	gm "github.com/bradfitz/gomemcache/memcache"
@@ -34,78 +33,77 @@ func parseGen(val []byte) (string, error) {
 	return string(val), nil
 }
 
-// genKeyOf returns genKey(ns), remembered: it costs a SHA-256.
-func (s *Store) genKeyOf(ns string) string {
-	if k, ok := s.genKeys.Load(ns); ok {
-		return k.(string)
+// genOf returns the generation held by val, the value of a generation
+// entry: seen's own string when it holds the same (no allocation on the
+// common path), else a new one.
+func genOf(val []byte, seen *seenGen) (string, error) {
+	if seen != nil && string(val) == seen.gen {
+		return seen.gen, nil
 	}
-	k := genKey(ns)
-	s.genKeys.Store(ns, k)
-	return k
+	return parseGen(val)
 }
 
-// seenGen is a generation this store read, and when it last checked it
-// (UnixNano), updated in place so that a read that finds it unchanged
-// allocates nothing.
-type seenGen struct {
-	gen string
-	at  atomic.Int64
-}
-
-// cachedGen returns the generation of ns last seen by this store, and
-// whether it was read within Options.GenerationTTL, so that a read may
-// trust it without reading it again.
-func (s *Store) cachedGen(ns string) (gen string, ok, fresh bool) {
-	g, ok := s.gens.Load(ns)
-	if !ok {
-		return "", false, false
+// cachedGen returns the generation of sp last seen by this store (nil if
+// none), and whether it was read within Options.GenerationTTL, so that a
+// read may trust it without reading it again.
+func (s *Store) cachedGen(sp *space) (seen *seenGen, fresh bool) {
+	seen = sp.seen.Load()
+	if seen == nil || s.genTTL <= 0 {
+		return seen, false
 	}
-	seen := g.(*seenGen)
-	return seen.gen, true, s.genTTL > 0 && time.Now().UnixNano()-seen.at.Load() < int64(s.genTTL)
+	return seen, time.Now().UnixNano()-seen.at.Load() < int64(s.genTTL)
 }
 
-// rememberGen records gen as the generation of ns, read now.
-func (s *Store) rememberGen(ns, gen string) {
-	now := time.Now().UnixNano()
-	if g, ok := s.gens.Load(ns); ok {
-		if seen := g.(*seenGen); seen.gen == gen {
+// rememberGen records gen as the generation of sp, read now.
+func (s *Store) rememberGen(sp *space, gen string) {
+	var now int64
+	if s.genTTL > 0 {
+		now = time.Now().UnixNano()
+	}
+	if seen := sp.seen.Load(); seen != nil && seen.gen == gen {
+		if s.genTTL > 0 {
 			seen.at.Store(now)
-			return
 		}
+		return
 	}
 	seen := &seenGen{gen: gen}
 	seen.at.Store(now)
-	s.gens.Store(ns, seen)
+	sp.seen.Store(seen)
 }
 
-// currentGen reads the generation of namespace ns from memcached. If ns has
-// none, it creates one when create is set (with add, so that concurrent
-// creators agree on one) and reports ok == false otherwise. op and key name
-// the operation for errors.
-func (s *Store) currentGen(ctx context.Context, op, key, ns string, create bool) (gen string, ok bool, err error) {
-	gk := s.genKeyOf(ns)
+// currentGen reads the generation of namespace ns, whose state is sp, from
+// memcached. If ns has none, it creates one when create is set (with add,
+// so that concurrent creators agree on one) and reports ok == false
+// otherwise. op and key name the operation for errors.
+func (s *Store) currentGen(ctx context.Context, op, key, ns string, sp *space, create bool) (gen string, ok bool, err error) {
 	for range maxAttempts {
-		it, err := s.client.Get(gk)
+		it, err := s.get(ctx, sp.genKey)
 		err = after(ctx, err)
 		switch {
 		case err == nil:
-			gen, err := parseGen(it.Value)
+			gen, err := genOf(it.Value, sp.seen.Load())
 			if err != nil {
 				return "", false, opError(op, key, fmt.Errorf("namespace %s: %w", quoteKey(ns), err))
 			}
-			s.rememberGen(ns, gen)
+			s.rememberGen(sp, gen)
 			return gen, true, nil
 		case !isMiss(err):
 			return "", false, opError(op, key, fmt.Errorf("read generation of namespace %s: %w", quoteKey(ns), err))
 		case !create:
-			s.gens.Delete(ns)
+			sp.seen.Store(nil)
 			return "", false, nil
 		}
 		gen = newGen()
-		err = after(ctx, s.client.Add(&gm.Item{Key: gk, Value: []byte(gen)}))
-		switch {
+		// An add whose reply was lost is safe to send again: if the first
+		// landed, the second is not stored and the loop reads it.
+		item := &gm.Item{Key: sp.genKey, Value: []byte(gen)}
+		err = s.client.Add(item)
+		if s.again(ctx, err) {
+			err = s.client.Add(item)
+		}
+		switch err = after(ctx, err); {
 		case err == nil:
-			s.rememberGen(ns, gen)
+			s.rememberGen(sp, gen)
 			return gen, true, nil
 		case !isNotStored(err):
 			return "", false, opError(op, key, fmt.Errorf("create generation of namespace %s: %w", quoteKey(ns), err))
@@ -123,7 +121,7 @@ func (s *Store) writeKey(ctx context.Context, op, key string) (string, error) {
 	if !ok {
 		return plainKey(key), nil
 	}
-	gen, _, err := s.currentGen(ctx, op, key, ns, true)
+	gen, _, err := s.currentGen(ctx, op, key, ns, s.spaces.get(ns), true)
 	if err != nil {
 		return "", err
 	}
@@ -138,7 +136,7 @@ func (s *Store) existingKey(ctx context.Context, op, key string) (string, error)
 	if !ok {
 		return plainKey(key), nil
 	}
-	gen, ok, err := s.currentGen(ctx, op, key, ns, false)
+	gen, ok, err := s.currentGen(ctx, op, key, ns, s.spaces.get(ns), false)
 	if err != nil || !ok {
 		return "", err
 	}
@@ -156,45 +154,45 @@ func (s *Store) lookup(ctx context.Context, op, key string) (mkey string, it *gm
 	ns, rest, ok := s.split(key)
 	if !ok {
 		mkey = plainKey(key)
-		it, err = s.client.Get(mkey)
+		it, err = s.get(ctx, mkey)
 		return s.found(ctx, op, key, mkey, it, err)
 	}
-	seen, ok, fresh := s.cachedGen(ns)
+	sp := s.spaces.get(ns)
+	seen, fresh := s.cachedGen(sp)
 	if fresh {
-		mkey = namespacedKey(ns, seen, rest)
-		it, err = s.client.Get(mkey)
+		mkey = namespacedKey(ns, seen.gen, rest)
+		it, err = s.get(ctx, mkey)
 		return s.found(ctx, op, key, mkey, it, err)
 	}
-	if !ok {
-		gen, ok, err := s.currentGen(ctx, op, key, ns, false)
+	if seen == nil {
+		gen, ok, err := s.currentGen(ctx, op, key, ns, sp, false)
 		if err != nil || !ok {
 			return "", nil, err
 		}
 		mkey = namespacedKey(ns, gen, rest)
-		it, err = s.client.Get(mkey)
+		it, err = s.get(ctx, mkey)
 		return s.found(ctx, op, key, mkey, it, err)
 	}
-	gk, mkey := s.genKeyOf(ns), namespacedKey(ns, seen, rest)
-	items, err := s.client.GetMulti([]string{gk, mkey})
+	mkey = namespacedKey(ns, seen.gen, rest)
+	items, err := s.getMulti(ctx, []string{sp.genKey, mkey})
 	if err = after(ctx, err); err != nil {
 		return "", nil, opError(op, key, err)
 	}
-	gi := items[gk]
+	gi := items[sp.genKey]
 	if gi == nil {
-		s.gens.Delete(ns)
+		sp.seen.Store(nil)
 		return "", nil, nil
 	}
-	gen, err := parseGen(gi.Value)
+	gen, err := genOf(gi.Value, seen)
 	if err != nil {
 		return "", nil, opError(op, key, fmt.Errorf("namespace %s: %w", quoteKey(ns), err))
 	}
-	if gen == seen {
-		s.rememberGen(ns, gen)
+	s.rememberGen(sp, gen)
+	if gen == seen.gen {
 		return mkey, items[mkey], nil
 	}
-	s.rememberGen(ns, gen)
 	mkey = namespacedKey(ns, gen, rest)
-	it, err = s.client.Get(mkey)
+	it, err = s.get(ctx, mkey)
 	return s.found(ctx, op, key, mkey, it, err)
 }
 

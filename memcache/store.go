@@ -3,7 +3,6 @@ package memcache
 import (
 	"context"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +38,13 @@ type Options struct {
 	// this store's own Clear is seen at once either way, and writes always
 	// read the generation.
 	GenerationTTL time.Duration
+	// MaxInFlight bounds the operations of the store (and of the Stores
+	// of its namespaces) in flight at once: each holds one of the client's
+	// connections, and an operation beyond the bound waits for one to end,
+	// no longer than its ctx allows (see Contexts in the package
+	// documentation). 0 means the client's MaxIdleConns (gomemcache's
+	// default of 2 if unset), and at least 8.
+	MaxInFlight int
 	// MaxItemSize is memcached's item size limit (its -I option), in bytes.
 	// A write whose key and value would not fit in an item of that size
 	// (with 96 bytes for memcached's own item header) fails with an error
@@ -91,12 +97,13 @@ type state struct {
 	genTTL              time.Duration
 
 	closed atomic.Bool
-	// gens holds the generation last seen of each namespace (string to
-	// string). It is a hint for reads only: writes always read the current
-	// generation.
-	gens sync.Map
-	// genKeys holds genKey of each namespace seen (string to string).
-	genKeys sync.Map
+	// closing is closed by Close, for the operations waiting for a slot.
+	closing chan struct{}
+	// spaces hold the state of the namespaces in use: the keys of their
+	// generations and the generations last seen.
+	spaces spaces
+	// slots bound the operations in flight (see slots).
+	slots slots
 	// waiters are the watches of keys (Watch), woken by this store's own
 	// writes and deletes at once and by the pollers of watches.
 	waiters leasewait.Table
@@ -104,6 +111,8 @@ type state struct {
 	watches watches
 	// running counts the operations whose ctx may end (see call).
 	running tracker
+	// meta reads what gomemcache cannot (see metaConns).
+	meta *metaConns
 }
 
 // New returns a Store that keeps its entries in memcached through client.
@@ -116,6 +125,7 @@ func New(client *gm.Client, opts Options) *Store {
 		multiSetConcurrency: opts.MultiSetConcurrency,
 		maxItemSize:         opts.MaxItemSize,
 		genTTL:              opts.GenerationTTL,
+		closing:             make(chan struct{}),
 	}}
 	if s.maxItemSize <= 0 {
 		s.maxItemSize = DefaultMaxItemSize
@@ -125,6 +135,18 @@ func New(client *gm.Client, opts Options) *Store {
 	}
 	if s.multiSetConcurrency <= 0 {
 		s.multiSetConcurrency = defaultMultiSetConcurrency
+	}
+	n := opts.MaxInFlight
+	if n <= 0 {
+		n = gm.DefaultMaxIdleConns
+		if client != nil && client.MaxIdleConns > 0 {
+			n = client.MaxIdleConns
+		}
+		n = max(n, minSlots)
+	}
+	s.slots = newSlots(n, s.closing)
+	if client != nil {
+		s.meta = newMetaConns(client)
 	}
 	return s
 }
@@ -149,32 +171,38 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	close(s.closing)
 	s.watches.close()
 	s.running.close()
 	s.waiters.WakeAll()
+	if s.meta != nil {
+		s.meta.close()
+	}
 	return nil
 }
 
 // Get returns the value of key. A key without a namespace costs one
 // round trip.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	const op = "get"
-	it, err := call(ctx, s, op, key, func() (*gm.Item, error) {
-		_, it, err := s.lookup(ctx, op, key)
-		return it, err
-	})
+	it, err := call(ctx, s, "get", req{key: key}, (*Store).getItem)
 	if err != nil || it == nil {
 		return nil, false, err
 	}
 	return it.Value, true, nil
 }
 
+// getItem is Get (and GetTTL), run by call: the item of r.key, nil for a
+// miss.
+func (s *Store) getItem(ctx context.Context, r req) (*gm.Item, error) {
+	_, it, err := s.lookup(ctx, "get", r.key)
+	return it, err
+}
+
 // Exists reports whether key is present. memcached has no command for it:
 // it reads the entry.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
-	const op = "exists"
-	return call(ctx, s, op, key, func() (bool, error) {
-		_, it, err := s.lookup(ctx, op, key)
+	return call(ctx, s, "exists", req{key: key}, func(s *Store, ctx context.Context, r req) (bool, error) {
+		_, it, err := s.lookup(ctx, "exists", r.key)
 		return it != nil, err
 	})
 }
@@ -182,13 +210,13 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 // Set writes val under key with ttl (see the package documentation for
 // how ttl is rounded). A key without a namespace costs one round trip.
 func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
-	const op = "set"
-	_, err := call(ctx, s, op, key, func() (struct{}, error) {
-		mkey, err := s.writeKey(ctx, op, key)
+	_, err := call(ctx, s, "set", req{key: key, val: val, ttl: ttl}, func(s *Store, ctx context.Context, r req) (struct{}, error) {
+		const op = "set"
+		mkey, err := s.writeKey(ctx, op, r.key)
 		if err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, s.set(ctx, op, key, mkey, val, ttl)
+		return struct{}{}, s.set(ctx, op, r.key, mkey, r.val, r.ttl)
 	})
 	return err
 }
@@ -199,7 +227,7 @@ func (s *Store) set(ctx context.Context, op, key, mkey string, val []byte, ttl t
 		return err
 	}
 	exp, flags := expiry(time.Now(), ttl)
-	err := s.client.Set(&gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp})
+	err := s.setItem(ctx, &gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp})
 	if err = after(ctx, err); err != nil {
 		return opError(op, key, err)
 	}
@@ -208,16 +236,17 @@ func (s *Store) set(ctx context.Context, op, key, mkey string, val []byte, ttl t
 }
 
 // Add writes val under key only if key is absent (memcached's add) and
-// reports whether it did.
+// reports whether it did. An add whose connection drops before its reply
+// is not sent again (it may have landed): the error is returned.
 func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
-	const op = "add"
-	return call(ctx, s, op, key, func() (bool, error) {
-		mkey, err := s.writeKey(ctx, op, key)
+	return call(ctx, s, "add", req{key: key, val: val, ttl: ttl}, func(s *Store, ctx context.Context, r req) (bool, error) {
+		const op = "add"
+		mkey, err := s.writeKey(ctx, op, r.key)
 		if err != nil {
 			return false, err
 		}
-		exp, flags := expiry(time.Now(), ttl)
-		return s.add(ctx, op, key, &gm.Item{Key: mkey, Value: val, Flags: flags, Expiration: exp})
+		exp, flags := expiry(time.Now(), r.ttl)
+		return s.add(ctx, op, r.key, &gm.Item{Key: mkey, Value: r.val, Flags: flags, Expiration: exp})
 	})
 }
 
@@ -227,7 +256,7 @@ func (s *Store) add(ctx context.Context, op, key string, item *gm.Item) (bool, e
 	if err := s.fits(op, key, item.Key, item.Value); err != nil {
 		return false, err
 	}
-	err := after(ctx, s.client.Add(item))
+	err := after(ctx, s.once(s.client.Add(item)))
 	switch {
 	case err == nil:
 		return true, nil
@@ -238,23 +267,25 @@ func (s *Store) add(ctx context.Context, op, key string, item *gm.Item) (bool, e
 	}
 }
 
-// Delete removes key and reports whether it existed.
+// Delete removes key and reports whether it existed. A delete whose
+// connection drops before its reply is sent again once; if the first one
+// had landed, the second finds nothing and Delete reports false.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
-	const op = "delete"
-	return call(ctx, s, op, key, func() (bool, error) {
-		mkey, err := s.existingKey(ctx, op, key)
+	return call(ctx, s, "delete", req{key: key}, func(s *Store, ctx context.Context, r req) (bool, error) {
+		const op = "delete"
+		mkey, err := s.existingKey(ctx, op, r.key)
 		if err != nil || mkey == "" {
 			return false, err
 		}
-		err = after(ctx, s.client.Delete(mkey))
+		err = after(ctx, s.deleteKey(ctx, mkey))
 		switch {
 		case err == nil:
-			s.waiters.Wake(key)
+			s.waiters.Wake(r.key)
 			return true, nil
 		case isMiss(err):
 			return false, nil
 		default:
-			return false, opError(op, key, err)
+			return false, opError(op, r.key, err)
 		}
 	})
 }
@@ -267,27 +298,31 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 // namespace are untouched. A namespace holding ':' is refused with an
 // error matching cache.ErrInvalidKey: no key has such a namespace.
 func (s *Store) Clear(ctx context.Context, namespace string) error {
-	const op = "clear"
 	if strings.IndexByte(namespace, ':') >= 0 {
-		return opError(op, namespace, cache.ErrInvalidKey)
+		return opError("clear", namespace, cache.ErrInvalidKey)
 	}
-	_, err := call(ctx, s, op, namespace, func() (struct{}, error) {
-		if namespace == "" {
-			if err := after(ctx, s.client.FlushAll()); err != nil {
-				return struct{}{}, opError(op, namespace, err)
-			}
-			s.gens.Clear()
-			s.waiters.WakeAll()
-			return struct{}{}, nil
-		}
-		gen := newGen()
-		err := after(ctx, s.client.Set(&gm.Item{Key: s.genKeyOf(namespace), Value: []byte(gen)}))
-		if err != nil {
+	_, err := call(ctx, s, "clear", req{key: namespace}, (*Store).clear)
+	return err
+}
+
+// clear is Clear, run by call.
+func (s *Store) clear(ctx context.Context, r req) (struct{}, error) {
+	const op = "clear"
+	namespace := r.key
+	if namespace == "" {
+		if err := after(ctx, s.flushAll(ctx)); err != nil {
 			return struct{}{}, opError(op, namespace, err)
 		}
-		s.rememberGen(namespace, gen)
+		s.spaces.forgetGens()
 		s.waiters.WakeAll()
 		return struct{}{}, nil
-	})
-	return err
+	}
+	sp := s.spaces.get(namespace)
+	gen := newGen()
+	if err := after(ctx, s.setItem(ctx, &gm.Item{Key: sp.genKey, Value: []byte(gen)})); err != nil {
+		return struct{}{}, opError(op, namespace, err)
+	}
+	s.rememberGen(sp, gen)
+	s.waiters.WakeAll()
+	return struct{}{}, nil
 }

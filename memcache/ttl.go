@@ -48,12 +48,35 @@ func expiry(now time.Time, ttl time.Duration) (exp int32, flags uint32) {
 	return int32(min(deadline, math.MaxInt32)), flags
 }
 
-// keptExpiry returns the Expiration that keeps the deadline recorded in
-// flags by an earlier write: the absolute time itself, which memcached
-// reads as absolute (it is past 30 days) and treats as already expired if
-// it has passed. Flags of 0, or too small to be a deadline (another client
-// wrote the entry with flags of its own), keep no expiry.
-func keptExpiry(flags uint32) int32 {
+// keptExpiry returns the Expiration that keeps the expiry of an entry
+// with flags, read at now with ttl seconds left (-1: none) if known (see
+// readItem): those seconds, as memcached counts them from the tick it
+// answered at (so the entry expires at most a tick later), or an absolute
+// time past 30 days. If the seconds left are not known (the store could
+// not send memcached's meta get), it is the deadline that the store
+// recorded in flags (see recordedExpiry).
+func keptExpiry(now time.Time, flags uint32, ttl int64, known bool) int32 {
+	switch {
+	case !known:
+		return recordedExpiry(flags)
+	case ttl < 0:
+		return 0
+	case ttl == 0:
+		ttl = 1 // expiring now; 0 would mean "never"
+	}
+	if ttl <= maxRelative {
+		return int32(ttl)
+	}
+	return int32(min(now.Unix()+ttl, math.MaxInt32))
+}
+
+// recordedExpiry returns the Expiration that keeps the deadline recorded
+// in flags by an earlier write of the store: the absolute time itself,
+// which memcached reads as absolute (it is past 30 days) and treats as
+// already expired if it has passed. Flags of 0, or too small to be a
+// deadline (another client wrote the entry with flags of its own), keep
+// no expiry.
+func recordedExpiry(flags uint32) int32 {
 	if flags <= maxRelative {
 		return 0
 	}
@@ -67,9 +90,8 @@ func keptExpiry(flags uint32) int32 {
 // earlier; an entry without a recorded deadline (none, or written by
 // another client) reports 0.
 func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, bool, error) {
-	const op = "get ttl"
-	it, err := call(ctx, s, op, key, func() (*gm.Item, error) {
-		_, it, err := s.lookup(ctx, op, key)
+	it, err := call(ctx, s, "get ttl", req{key: key}, func(s *Store, ctx context.Context, r req) (*gm.Item, error) {
+		_, it, err := s.lookup(ctx, "get ttl", r.key)
 		return it, err
 	})
 	if err != nil || it == nil {

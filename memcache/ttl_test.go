@@ -34,11 +34,20 @@ func TestExpiryRoundsUpAndAddsATick(t *testing.T) {
 	}
 }
 
-func TestKeptExpiryReadsFlags(t *testing.T) {
-	assert.Equal(t, int32(0), keptExpiry(0), "no deadline")
-	assert.Equal(t, int32(0), keptExpiry(42), "foreign flags are no deadline")
-	assert.Equal(t, int32(1_700_000_000), keptExpiry(1_700_000_000))
-	assert.Equal(t, int32(math.MaxInt32), keptExpiry(math.MaxUint32))
+func TestRecordedExpiryReadsFlags(t *testing.T) {
+	assert.Equal(t, int32(0), recordedExpiry(0), "no deadline")
+	assert.Equal(t, int32(0), recordedExpiry(42), "foreign flags are no deadline")
+	assert.Equal(t, int32(1_700_000_000), recordedExpiry(1_700_000_000))
+	assert.Equal(t, int32(math.MaxInt32), recordedExpiry(math.MaxUint32))
+}
+
+func TestKeptExpiryKeepsTheSecondsLeft(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	assert.Equal(t, int32(0), keptExpiry(now, 1_700_000_100, -1, true), "none left, whatever the flags say")
+	assert.Equal(t, int32(3), keptExpiry(now, 0, 3, true), "a foreign entry's seconds")
+	assert.Equal(t, int32(1), keptExpiry(now, 0, 0, true), "expiring now is never sent as 0")
+	assert.Equal(t, int32(1_700_000_000+maxRelative+1), keptExpiry(now, 0, maxRelative+1, true), "past 30 days: absolute")
+	assert.Equal(t, int32(1_700_000_100), keptExpiry(now, 1_700_000_100, 0, false), "unknown: the recorded deadline")
 }
 
 // TestSubSecondTTLLivesAtLeastItsTTL checks that a 300ms entry lives at

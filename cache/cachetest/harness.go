@@ -172,6 +172,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Hooks", func(t *testing.T) { runHooks(t, h) })
 	t.Run("Errors", func(t *testing.T) { runErrors(t, h) })
 	t.Run("CancellationStorm", func(t *testing.T) { runCancellationStorm(t, h) })
+	t.Run("ReusedBuffersNeverLeak", func(t *testing.T) { runReusedBuffers(t, h) })
 	if h.MaxValueSize > 0 {
 		t.Run("TooLargeValueIsRefusedAndLosesNothing", func(t *testing.T) { runTooLarge(t, h) })
 	}

@@ -39,6 +39,17 @@ type ProxyOptions struct {
 // ProxyWith is Proxy with the faults of opts.
 func ProxyWith(tb testing.TB, addr string, opts ProxyOptions) (proxyAddr string, kill func()) {
 	tb.Helper()
+	proxyAddr, _, kill = ProxyWithDrop(tb, addr, opts)
+	return proxyAddr, kill
+}
+
+// ProxyWithDrop is ProxyWith, and also returns drop, which closes every
+// connection forwarded so far, a reply it holds (ProxyOptions.Delay)
+// included, while the proxy goes on accepting new ones: what a server
+// restart, or a proxy or firewall closing idle connections, does to a
+// client's pooled connections.
+func ProxyWithDrop(tb testing.TB, addr string, opts ProxyOptions) (proxyAddr string, drop, kill func()) {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("testserver: proxy listen: %v", err)
@@ -47,7 +58,7 @@ func ProxyWith(tb testing.TB, addr string, opts ProxyOptions) (proxyAddr string,
 	p.wg.Add(1)
 	go p.accept()
 	tb.Cleanup(p.kill)
-	return ln.Addr().String(), p.kill
+	return ln.Addr().String(), p.drop, p.kill
 }
 
 type proxy struct {
@@ -141,6 +152,16 @@ func (p *proxy) pipe(dst, src net.Conn, delay time.Duration) {
 		if err != nil {
 			return
 		}
+	}
+}
+
+// drop closes the connections forwarded so far; the proxy goes on.
+func (p *proxy) drop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		_ = c.Close()
+		delete(p.conns, c)
 	}
 }
 
