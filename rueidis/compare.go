@@ -60,7 +60,7 @@ type version string
 func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) (bool, error) {
 	const op = "compare-and-delete"
 	m, prev := s.markRemove(key)
-	msg, err := s.exec(ctx, op, compareAndDeleteScript, []string{key}, []string{arg(ctx, token)})
+	msg, err := s.exec(ctx, op, once, compareAndDeleteScript, []string{key}, []string{arg(ctx, token)})
 	if err != nil {
 		return false, err
 	}
@@ -105,7 +105,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Versio
 		return nil, false, opError(op, key, fmt.Errorf("version %T was not made by this store", ver))
 	}
 	m, prev := s.markWrite(key, val)
-	msg, err := s.exec(ctx, op, compareAndSwapScript,
+	msg, err := s.exec(ctx, op, never, compareAndSwapScript,
 		[]string{key}, []string{string(old), arg(ctx, val), strconv.FormatInt(millis(ttl), 10)})
 	if err != nil {
 		return nil, false, err

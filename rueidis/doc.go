@@ -13,7 +13,7 @@
 //
 // The store does not own the client: close the store first, then the client.
 //
-// # Contexts and unreachable servers
+// # Contexts, dropped connections and unreachable servers
 //
 // Every call passes its ctx to rueidis, and returns an error matching
 // ctx.Err() when ctx ends first, whatever rueidis reported for it (a dial
@@ -21,12 +21,29 @@
 // connection once for every caller that needs it at that moment, with the
 // ctx of the first: when that ctx's deadline ends the dial, the store sends
 // the command of every other caller again (it was never sent), with
-// backoff, until the caller's own ctx ends. Give calls a deadline: when the server is
-// unreachable, rueidis retries read-only commands (GET, MGET, EXISTS) until
-// ctx ends, so a call with a ctx that never ends waits for the server to
-// come back (set rueidis.ClientOption.DisableRetry to fail at once). The
-// error then wraps the dial error, e.g. errors.Is(err,
-// syscall.ECONNREFUSED).
+// backoff, until the caller's own ctx ends.
+//
+// A command whose connection dropped before its reply came (a server
+// restart, a proxy's idle timeout, CLIENT KILL) may or may not have run.
+// The store sends it again once, on a new connection, when running it
+// twice leaves what running it once does: the reads (GET, MGET, EXISTS,
+// PTTL, SCAN, ROLE), SET (Set, MultiSet), UNLINK (Delete, Clear), PEXPIRE
+// and the PERSIST script (Expire), the compare-and-delete and
+// compare-and-expire of the caller's own token (a lock's release and
+// extension) and FLUSHDB. A Delete sent again reports whether the key
+// existed when it was sent again. INCRBY (Increment), SET NX (Add) and the
+// compare-and-swap script are never sent twice: their error, which
+// wraps the connection's (e.g. io.EOF, syscall.ECONNRESET), says that they
+// may have run. A second failure is returned: the server is gone, and the
+// caller learns it at once rather than at its deadline.
+//
+// The store alone decides: it builds its reads as commands that rueidis
+// does not retry by itself (rueidis retries read-only commands until ctx
+// ends, and then recycles a command that the broken connection's writer
+// may still be reading: a data race, v1.0.74 to at least v1.0.80), so
+// rueidis.ClientOption.DisableRetry and RetryDelay do not apply to them.
+// The near cache's reads are the exception: rueidis retries those itself
+// (see Options.ClientSideCache).
 //
 // # Commands
 //

@@ -105,7 +105,7 @@ func (t *tracking) track(ctx context.Context, key string) error {
 		if err != nil {
 			return err
 		}
-		err = c.dc.Do(ctx, pinned(c.dc.B().Exists().Key(key).Build())).Error()
+		err = c.dc.Do(ctx, readCmd(c.dc.B(), "EXISTS", []string{key})).Error()
 		rerr, isRedis := rd.IsRedisErr(err)
 		if !isRedis {
 			if err != nil {
@@ -246,8 +246,9 @@ func (t *tracking) close() {
 // expiry) and whether it was found: GET and PTTL in one round trip.
 func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, bool, error) {
 	const op = "get-ttl"
-	results, err := s.doMulti(ctx, op, key, func() rd.Commands {
-		return rd.Commands{s.client.B().Get().Key(key).Build(), s.client.B().Pttl().Key(key).Build()}
+	results, err := s.doMulti(ctx, op, key, once, func() rd.Commands {
+		b := s.client.B()
+		return rd.Commands{readCmd(b, "GET", []string{key}), readCmd(b, "PTTL", []string{key})}
 	})
 	if err != nil {
 		return nil, 0, false, err
