@@ -19,21 +19,29 @@ import (
 type resend bool
 
 const (
-	// once: a read, or a write that leaves the same whether it runs once
+	// again: a read, or a write that leaves the same whether it runs once
 	// or twice (SET of the same bytes, UNLINK, PEXPIRE, the compare-and-
 	// delete or compare-and-expire of the caller's own token). Sent again
-	// once after a dropped connection.
-	once resend = true
+	// after a dropped connection (see retry).
+	again resend = true
 	// never: a write that must not run twice (INCRBY, SET NX, a compare-
 	// and-swap). Its error is returned, since it may or may not have run;
 	// it is sent again only when it was certainly never sent (a dial that
-	// another caller's deadline cut short, see foreignDialTimeout).
+	// another caller's deadline cut short, see retry).
 	never resend = false
 )
 
+// maxResends bounds how many times a command is sent again after its
+// connection dropped. A drop (a server restart, CLIENT KILL) breaks every
+// connection of the client at once, and rueidis learns it of each
+// connection only when it uses it, so a command sent again may meet
+// another broken connection: rueidis keeps up to 4 per node by default
+// (ClientOption.PipelineMultiplex), and each failure replaces one.
+const maxResends = 8
+
 // maxDialRetries bounds how many times a command whose ctx has no deadline
-// is sent again after a dial timeout that its ctx did not cause (see
-// foreignDialTimeout). A ctx with a deadline bounds the retries itself.
+// is sent again after a dial timeout that its ctx did not cause. A ctx
+// with a deadline bounds the retries itself.
 const maxDialRetries = 3
 
 // Backoff between the attempts after a foreign dial timeout.
@@ -42,28 +50,25 @@ const (
 	maxRetryDelay = 50 * time.Millisecond
 )
 
-// foreignDialTimeout reports whether err is a dial that timed out while ctx
-// is still alive. rueidis dials a connection once for all the callers that
-// need it at that moment, with the context of the first; when that
-// context's deadline ends the dial, every caller gets its "i/o timeout",
-// also those whose own deadline is far off. The command was never sent, so
-// sending it again (which dials again, with this caller's context) is safe
-// for any command.
-func foreignDialTimeout(ctx context.Context, err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial" && op.Timeout() && ctxerr.Err(ctx) == nil
-}
-
 // retry decides whether a command sent attempts times, whose last attempt
 // failed with err (nil: it did not fail, or failed with a Redis error
-// reply), is sent again, and waits before if it should. A command that
-// may be sent again (once) is, immediately, after its first attempt broke
-// on the connection: rueidis then sends it on a new one. Any command is
-// sent again after a foreign dial timeout: until ctx ends if it has a
-// deadline (under a storm of calls with short deadlines, each attempt may
-// get the failed dial of another), else at most maxDialRetries times,
-// spaced by a backoff from 1 to 50ms so that a caller with a long deadline
-// does not spin.
+// reply), is sent again, and waits before if it should.
+//
+//   - After a dial that timed out while ctx is still alive, any command is
+//     sent again. rueidis dials a connection once for all the callers that
+//     need it at that moment, with the context of the first; when that
+//     context's deadline ends the dial, every caller gets its "i/o
+//     timeout", also those whose own deadline is far off. The command was
+//     never sent. It is sent again until ctx ends if ctx has a deadline
+//     (under a storm of calls with short deadlines, each attempt may get
+//     the failed dial of another), else at most maxDialRetries times,
+//     spaced by a backoff from 1 to 50ms so that a caller with a long
+//     deadline does not spin.
+//   - After any other failed dial, nothing is sent again: the server
+//     cannot be reached, and the caller learns it at once.
+//   - After a connection that dropped (the command may or may not have
+//     run), a command that may run twice (again) is sent again at once, on
+//     a new connection, up to maxResends times.
 //
 // Nothing is sent again once ctx has ended or the store or the client is
 // closed.
@@ -71,21 +76,25 @@ func (s *Store) retry(ctx context.Context, policy resend, attempts int, err erro
 	if err == nil || s.closed.Load() || errors.Is(err, rd.ErrClosing) || ctxerr.Err(ctx) != nil {
 		return false
 	}
-	if foreignDialTimeout(ctx, err) {
-		if _, bounded := ctx.Deadline(); !bounded && attempts > maxDialRetries {
-			return false
-		}
-		delay := min(minRetryDelay<<min(attempts-1, 6), maxRetryDelay)
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return true
-		case <-ctx.Done():
-			return false // wrap makes the error match ctx's
-		}
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "dial" {
+		return policy == again && attempts <= maxResends
 	}
-	return policy == once && attempts == 1
+	if !op.Timeout() {
+		return false
+	}
+	if _, bounded := ctx.Deadline(); !bounded && attempts > maxDialRetries {
+		return false
+	}
+	delay := min(minRetryDelay<<min(attempts-1, 6), maxRetryDelay)
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false // wrap makes the error match ctx's
+	}
 }
 
 // do runs on c (the store's client, or one node's for Clear) the command

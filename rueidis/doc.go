@@ -25,17 +25,20 @@
 //
 // A command whose connection dropped before its reply came (a server
 // restart, a proxy's idle timeout, CLIENT KILL) may or may not have run.
-// The store sends it again once, on a new connection, when running it
-// twice leaves what running it once does: the reads (GET, MGET, EXISTS,
-// PTTL, SCAN, ROLE), SET (Set, MultiSet), UNLINK (Delete, Clear), PEXPIRE
-// and the PERSIST script (Expire), the compare-and-delete and
+// The store sends it again, on a new connection, when running it twice
+// leaves what running it once does: the reads (GET, MGET, EXISTS, PTTL,
+// SCAN, ROLE), SET (Set, MultiSet), UNLINK (Delete, Clear), PEXPIRE and
+// the PERSIST script (Expire), the compare-and-delete and
 // compare-and-expire of the caller's own token (a lock's release and
-// extension) and FLUSHDB. A Delete sent again reports whether the key
-// existed when it was sent again. INCRBY (Increment), SET NX (Add) and the
-// compare-and-swap script are never sent twice: their error, which
-// wraps the connection's (e.g. io.EOF, syscall.ECONNRESET), says that they
-// may have run. A second failure is returned: the server is gone, and the
-// caller learns it at once rather than at its deadline.
+// extension) and FLUSHDB. A drop breaks every connection of the client,
+// and rueidis learns it of each one only when it uses it, so such a
+// command may meet several broken connections before a new one: it is
+// sent again up to 8 times, never after a dial that failed (the server
+// is gone, and the caller learns it at once). A Delete sent again reports
+// whether the key existed when it was sent again. INCRBY (Increment), SET
+// NX (Add) and the compare-and-swap script are never sent twice: their
+// error, which wraps the connection's (e.g. io.EOF,
+// syscall.ECONNRESET), says that they may have run.
 //
 // The store alone decides: it builds its reads as commands that rueidis
 // does not retry by itself (rueidis retries read-only commands until ctx
@@ -57,6 +60,7 @@
 //	Increment           INCRBY (keeps the expiry)
 //	Expire              PEXPIRE; with ttl 0 a script of EXISTS and PERSIST
 //	CompareAndDelete    script: GET, DEL (aiocache's release script)
+//	CompareAndExpire    script: GET, PEXPIRE or PERSIST (a lease's extension)
 //	GetTTL              GET and PTTL, pipelined
 //	CompareAndSwap      script: GET, SET [PX ms]
 //	MultiGet            MGET, one per hash slot on a Cluster, pipelined

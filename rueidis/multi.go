@@ -35,7 +35,7 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 func (s *Store) multiGetDirect(ctx context.Context, op string, keys []string) ([][]byte, error) {
 	vals := make([][]byte, len(keys))
 	if s.client.Mode() != rd.ClientModeCluster {
-		msg, err := s.do(ctx, op, keys[0], s.client, once, func() rd.Completed { return readCmd(s.client.B(), "MGET", keys) })
+		msg, err := s.do(ctx, op, keys[0], s.client, again, func() rd.Completed { return readCmd(s.client.B(), "MGET", keys) })
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +78,7 @@ func (s *Store) multiGetDirect(ctx context.Context, op string, keys []string) ([
 		}
 		return cmds
 	}
-	results, err := s.doMulti(ctx, op, keys[0], once, build)
+	results, err := s.doMulti(ctx, op, keys[0], again, build)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl 
 		}
 		return cmds
 	}
-	results, err := s.doMulti(ctx, "multi-set", keys[0], once, build)
+	results, err := s.doMulti(ctx, "multi-set", keys[0], again, build)
 	if err != nil {
 		return err
 	}

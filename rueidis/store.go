@@ -83,7 +83,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 func (s *Store) get(ctx context.Context, key string, cached bool) ([]byte, bool, error) {
 	const op = "get"
 	if !cached {
-		msg, err := s.do(ctx, op, key, s.client, once, func() rd.Completed { return readCmd(s.client.B(), "GET", []string{key}) })
+		msg, err := s.do(ctx, op, key, s.client, again, func() rd.Completed { return readCmd(s.client.B(), "GET", []string{key}) })
 		return getReply(ctx, op, key, msg, err)
 	}
 	m := s.own.lookup(key)
@@ -114,7 +114,7 @@ func getReply(ctx context.Context, op, key string, msg rd.RedisMessage, err erro
 // removes any earlier expiry.
 func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
 	s.markWrite(key, val)
-	_, err := s.do(ctx, "set", key, s.client, once, func() rd.Completed { return s.setCmd(ctx, key, val, ttl) })
+	_, err := s.do(ctx, "set", key, s.client, again, func() rd.Completed { return s.setCmd(ctx, key, val, ttl) })
 	return err
 }
 
@@ -142,7 +142,7 @@ func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Durati
 // Delete removes key (UNLINK) and reports whether it existed.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 	s.markRemove(key)
-	msg, err := s.do(ctx, "delete", key, s.client, once, func() rd.Completed { return s.client.B().Unlink().Key(key).Build() })
+	msg, err := s.do(ctx, "delete", key, s.client, again, func() rd.Completed { return s.client.B().Unlink().Key(key).Build() })
 	if err != nil {
 		return false, err
 	}
@@ -160,7 +160,7 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 		_, found, err := s.get(ctx, key, true)
 		return found, err
 	}
-	msg, err := s.do(ctx, "exists", key, s.client, once, func() rd.Completed { return readCmd(s.client.B(), "EXISTS", []string{key}) })
+	msg, err := s.do(ctx, "exists", key, s.client, again, func() rd.Completed { return readCmd(s.client.B(), "EXISTS", []string{key}) })
 	if err != nil {
 		return false, err
 	}
@@ -198,11 +198,11 @@ func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool
 	var msg rd.RedisMessage
 	var err error
 	if ms := millis(ttl); ms > 0 {
-		msg, err = s.do(ctx, op, key, s.client, once, func() rd.Completed { return s.client.B().Pexpire().Key(key).Milliseconds(ms).Build() })
+		msg, err = s.do(ctx, op, key, s.client, again, func() rd.Completed { return s.client.B().Pexpire().Key(key).Milliseconds(ms).Build() })
 	} else {
 		// PERSIST answers 0 both for a missing key and for a key without
 		// expiry, so the script tells them apart in one atomic step.
-		msg, err = s.exec(ctx, op, once, persistScript, []string{key}, nil)
+		msg, err = s.exec(ctx, op, again, persistScript, []string{key}, nil)
 	}
 	if err != nil {
 		return false, err

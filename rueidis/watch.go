@@ -246,7 +246,7 @@ func (t *tracking) close() {
 // expiry) and whether it was found: GET and PTTL in one round trip.
 func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, bool, error) {
 	const op = "get-ttl"
-	results, err := s.doMulti(ctx, op, key, once, func() rd.Commands {
+	results, err := s.doMulti(ctx, op, key, again, func() rd.Commands {
 		b := s.client.B()
 		return rd.Commands{readCmd(b, "GET", []string{key}), readCmd(b, "PTTL", []string{key})}
 	})
