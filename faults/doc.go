@@ -19,6 +19,14 @@
 //   - TestRedHolderKilledWhileHolding: a process holding a lock.Red is
 //     killed; waiters in another process go on, and a new Acquire succeeds
 //     once the holder's lease has run out.
+//   - TestSlowServerCallsReturnAtTheirDeadline: 32 goroutines call Get and
+//     Set with 5 ms deadlines on Redis, a Redis Cluster and memcached
+//     through proxies that hold every reply for a second, and on the
+//     memory store (no proxy) as the reference of returning at once.
+//     Every error matches context.DeadlineExceeded, and the 99th
+//     percentile of how late past its deadline a call returns (logged
+//     with p50 and max per store) stays under 250 ms: a store that waits
+//     for the reply is a second late.
 //   - TestCancellationStormLeavesNothingBehind: 2000 goroutines with 1 ms
 //     deadlines on the memory store; its heap and the goroutines come back
 //     to where they were.

@@ -149,21 +149,6 @@ func (s *Store) doMulti(ctx context.Context, op, key string, policy resend, buil
 	return results, nil
 }
 
-// send sends cmd on c once.
-func (s *Store) send(ctx context.Context, c rd.Client, cmd rd.Completed) rd.RedisResult {
-	return c.Do(ctx, cmd)
-}
-
-// sendScript runs script once.
-func (s *Store) sendScript(ctx context.Context, script *rd.Lua, keys, args []string) rd.RedisResult {
-	return script.Exec(ctx, s.client, keys, args)
-}
-
-// sendMulti sends cmds once, as one pipeline.
-func (s *Store) sendMulti(ctx context.Context, cmds rd.Commands) []rd.RedisResult {
-	return s.client.DoMulti(ctx, cmds...)
-}
-
 // readCmd builds the read-only command name with keys and then args, as a
 // command that rueidis does not send again on its own (see do): its
 // builders mark GET, MGET, EXISTS, PTTL, SCAN and ROLE read-only, and

@@ -65,9 +65,9 @@ func (s *Store) doCache(ctx context.Context, op, key string, build func() rd.Cac
 	if s.closed.Load() {
 		return rd.RedisMessage{}, opError(op, key, cache.ErrClosed)
 	}
-	res := s.client.DoCache(ctx, build().Pin(), s.opts.ClientSideCache)
+	res := s.sendCache(ctx, build().Pin())
 	for attempts := 1; s.retry(ctx, never, attempts, res.NonRedisError()); attempts++ {
-		res = s.client.DoCache(ctx, build().Pin(), s.opts.ClientSideCache)
+		res = s.sendCache(ctx, build().Pin())
 	}
 	return reply(ctx, op, key, res)
 }
@@ -95,9 +95,9 @@ func (s *Store) multiGetCached(ctx context.Context, op string, keys []string) ([
 		}
 		return cmds
 	}
-	results := s.client.DoMultiCache(ctx, build()...)
+	results := s.sendMultiCache(ctx, build())
 	for attempts := 1; s.retry(ctx, never, attempts, firstNonRedisError(results)); attempts++ {
-		results = s.client.DoMultiCache(ctx, build()...)
+		results = s.sendMultiCache(ctx, build())
 	}
 	vals := make([][]byte, len(keys))
 	for i, res := range results {

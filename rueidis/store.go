@@ -44,6 +44,9 @@ type Store struct {
 	// own are the keys written lately, which a near cache does not answer
 	// for (see ownWrites).
 	own ownWrites
+	// guard sends calls from goroutines of the store while it is careful,
+	// so that they return at their ctx's end (see guard.go).
+	guard guard
 }
 
 // New returns a Store that runs its commands on client. The Store does not
@@ -53,18 +56,21 @@ func New(client rd.Client, opts Options) *Store {
 	opts = opts.withDefaults()
 	s := &Store{client: client, opts: opts}
 	s.tracking = newTracking(client, &s.waiters)
+	s.guard.trouble() // careful while the client makes its connections
 	return s
 }
 
-// Close returns the store's tracking connections (see Watch) to the
-// client's pool and waits for their watchers to end, then wakes the
-// watches, which find the store closed. Later calls return
-// cache.ErrClosed. Close is idempotent and always returns nil; it does not
-// close the client given to New.
+// Close waits for the calls that the store went on with after their
+// caller left (see Contexts in the package documentation), returns the
+// store's tracking connections (see Watch) to the client's pool and waits
+// for their watchers to end, then wakes the watches, which find the store
+// closed. Later calls return cache.ErrClosed. Close is idempotent and
+// always returns nil; it does not close the client given to New.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.guard.close()
 	s.tracking.close()
 	s.waiters.WakeAll()
 	return nil

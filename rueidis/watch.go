@@ -47,7 +47,7 @@ func (s *Store) Watch(ctx context.Context, key string) (<-chan struct{}, func(),
 	}
 	// Register first: a change after the tracked read then closes ch.
 	ch, stop := s.waiters.Wait(key)
-	switch err := s.tracking.track(ctx, key); {
+	switch err := s.track(ctx, key); {
 	case err == nil:
 		return ch, stop, nil
 	case ctxerr.Err(ctx) != nil:
@@ -59,6 +59,19 @@ func (s *Store) Watch(ctx context.Context, key string) (<-chan struct{}, func(),
 	}
 	stop()
 	return cache.PollWatcher(s.opts.PollInterval).Watch(ctx, key)
+}
+
+// track tracks key (see tracking.track), from a goroutine of the store
+// while it is careful, as send sends a command.
+func (s *Store) track(ctx context.Context, key string) error {
+	if !s.guarded(ctx) {
+		return s.tracking.track(ctx, key)
+	}
+	err, ok := handOff(s, ctx, func() error { return s.tracking.track(ctx, key) })
+	if !ok {
+		return ctxerr.Err(ctx)
+	}
+	return err
 }
 
 // tracking owns the connections on which a Store tracks the keys it
