@@ -25,7 +25,7 @@
 //     memory store (no proxy) as the reference of returning at once.
 //     Every error matches context.DeadlineExceeded, and the 99th
 //     percentile of how late past its deadline a call returns (logged
-//     with p50 and max per store) stays under 250 ms: a store that waits
+//     with p50 and max per store) stays under 500 ms: a store that waits
 //     for the reply is a second late.
 //   - TestCancellationStormLeavesNothingBehind: 2000 goroutines with 1 ms
 //     deadlines on the memory store; its heap and the goroutines come back

@@ -29,10 +29,11 @@ const (
 	slowDeadline = 5 * time.Millisecond
 	// slowLatenessBound bounds the 99th percentile of how long after its
 	// deadline a call returns. A store that returns at its deadline is a
-	// scheduling delay late (a few ms, logged; tens under -race on two
-	// busy cores); one that waits for the reply is at least slowReply
-	// late, four times the bound.
-	slowLatenessBound = 250 * time.Millisecond
+	// scheduling delay late: a few ms (logged), up to 120 ms seen when
+	// the two cores ran a load average of 17, when a stall of the whole
+	// process delays a burst of calls at once. One that waits for the
+	// reply is at least slowReply late, twice the bound.
+	slowLatenessBound = 500 * time.Millisecond
 )
 
 // TestSlowServerCallsReturnAtTheirDeadline has 32 goroutines call Get and
