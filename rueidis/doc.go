@@ -91,11 +91,12 @@
 // within about a round trip (the suites hold it to 20ms). The store's own
 // writes are seen at once: the invalidation of a write is not ordered with
 // its reply (it follows the reply, or comes on another of the client's
-// connections), so the store remembers what it wrote, and reads a key it
-// wrote from Redis until the near cache answers with that (within a round
-// trip or so; at most a second). Writes,
-// CompareAndSwap and the GetVersion it starts from, locks and GetTTL always
-// go to Redis. Expiry is honoured: an entry is kept at most the key's PTTL,
+// connections), so the store remembers what it wrote (the length and a
+// 64-bit fingerprint of the value, some tens of bytes per key, forgotten
+// by a sweep within two seconds, also when the store is idle), and reads a
+// key it wrote from Redis until the near cache answers with that (within a
+// round trip or so; at most a second). Writes, CompareAndSwap and the
+// GetVersion it starts from, locks and GetTTL always go to Redis. Expiry is honoured: an entry is kept at most the key's PTTL,
 // and at most ClientSideCache.
 //
 // What it costs: in the client, each cached key holds its reply (the value

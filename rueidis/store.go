@@ -71,6 +71,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.guard.close()
+	s.own.close()
 	s.tracking.close()
 	s.waiters.WakeAll()
 	return nil
