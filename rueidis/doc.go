@@ -45,8 +45,23 @@
 // ends, and then recycles a command that the broken connection's writer
 // may still be reading: a data race, v1.0.74 to at least v1.0.80), so
 // rueidis.ClientOption.DisableRetry and RetryDelay do not apply to them.
-// The near cache's reads are the exception: rueidis retries those itself
-// (see Options.ClientSideCache).
+// The near cache's reads are the exception: rueidis retries those itself,
+// and the store keeps them from being recycled (two allocations a read).
+//
+// rueidis honours ctx while it waits for a reply, but not while it makes a
+// connection: the caller that needs a new one dials it and sends the
+// handshake with its own ctx, the others wait for that one whatever their
+// ctx, and a handshake cut short waits for the server to answer before it
+// gives up. A slow server would hold calls with short deadlines for as
+// long as it takes to answer (and connections are made often then, since
+// rueidis closes a connection whose lone call's deadline passed). So for a
+// second after New, and for a second after each sign of trouble (a
+// connection that failed, a call whose deadline passed in rueidis), the
+// store sends every call whose ctx can end from a goroutine of its own,
+// and returns as soon as ctx ends; the goroutine waits for rueidis and
+// Close waits for it. On a healthy server calls run on the caller's
+// goroutine, at no cost. Calls already in rueidis when trouble begins, on
+// a connection being made, may still return late once.
 //
 // # Commands
 //
