@@ -31,10 +31,11 @@ import (
 //
 // Running every call on a goroutine of its own would return at the
 // deadline, but doubles the cost of a call on a healthy server. So the
-// store does it only while it is careful: for a second after it was made
-// (its connections are not made yet) and for a second after each sign of
-// trouble (a connection failed, or a call's deadline passed while rueidis
-// had it). Meanwhile a call whose ctx can end is sent by a goroutine of
+// store does it only while it is careful: after it was made, until a
+// first call succeeds or a second has passed (its connections are not
+// made yet: a server slow from the start would hold the first calls), and
+// for a second after each sign of trouble (a connection failed, or a
+// call's deadline passed while rueidis had it). Meanwhile a call whose ctx can end is sent by a goroutine of
 // the store, and returns as soon as ctx ends; the goroutine goes on until
 // rueidis returns, and Close waits for it. Otherwise a call runs on the
 // caller's goroutine, at no cost. What is left: calls already in rueidis
@@ -56,6 +57,11 @@ type guard struct {
 	// until is the end of the careful window, in nanotime; 0 once it has
 	// passed, so that a store that is not careful reads one word per call.
 	until atomic.Int64
+	// starting is true from New until a call succeeds: while it is, the
+	// window is the store's first, ending at startUntil, which a success
+	// ends sooner (unless trouble made a window of its own meanwhile).
+	starting   atomic.Bool
+	startUntil int64 // written by start, before the store is shared
 
 	mu      sync.RWMutex // guards closed; held for writing only by close
 	closed  bool
@@ -76,15 +82,29 @@ func (g *guard) careful() bool {
 	return false
 }
 
-// trouble makes the store careful for carefulWindow from now.
-func (g *guard) trouble() { g.until.Store(nanotime() + int64(carefulWindow)) }
+// start makes a new store careful until a call succeeds, for at most
+// carefulWindow.
+func (g *guard) start() {
+	g.startUntil = nanotime() + int64(carefulWindow)
+	g.starting.Store(true)
+	g.until.Store(g.startUntil)
+}
 
-// observe makes the store careful if err, the failure of a call sent while
-// ctx was alive, is a sign of trouble: the connection failed, or ctx's
-// deadline passed while rueidis had the call. A call cancelled by its
-// caller is not.
+// trouble makes the store careful for carefulWindow from now.
+func (g *guard) trouble() {
+	g.starting.Store(false)
+	g.until.Store(nanotime() + int64(carefulWindow))
+}
+
+// observe takes note of err, the result of a call sent while ctx was
+// alive: a success ends the careful start of a store; a sign of trouble
+// (the connection failed, or ctx's deadline passed while rueidis had the
+// call) makes it careful. A call cancelled by its caller is neither.
 func (g *guard) observe(ctx context.Context, err error) {
 	if err == nil {
+		if g.starting.Load() && g.starting.CompareAndSwap(true, false) {
+			g.until.CompareAndSwap(g.startUntil, 0)
+		}
 		return
 	}
 	if cerr := ctxerr.Err(ctx); cerr == nil || cerr == context.DeadlineExceeded {

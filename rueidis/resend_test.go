@@ -158,105 +158,136 @@ func TestWriteWhoseReplyIsLostRunsOnce(t *testing.T) {
 		idempotent bool
 		// prepare sets key up, through the raw client.
 		prepare func(t *testing.T, raw rd.Client, key string)
-		call    func(ctx context.Context, s *Store, key string) error
-		// ran tells, from the raw client, that the call has run.
-		ran func(raw rd.Client, key string) bool
+		// call runs the write; ok is what it reports when it ran once
+		// (a repeat reports otherwise: Increment 2, Add and
+		// CompareAndSwap false).
+		call func(ctx context.Context, s *Store, key string) (ok bool, err error)
+		// ran tells, from the raw client, that the call has run; after
+		// is what key holds once it ran once.
+		ran   func(raw rd.Client, key string) bool
+		after string
 	}{
-		{name: "Increment",
-			call: func(ctx context.Context, s *Store, key string) error { _, err := s.Increment(ctx, key, 1); return err },
-			ran:  func(raw rd.Client, key string) bool { return rawGet(raw, key) == "1" }},
-		{name: "Add",
-			call: func(ctx context.Context, s *Store, key string) error { return wantTrue(s.Add(ctx, key, token, 0)) },
-			ran:  func(raw rd.Client, key string) bool { return rawGet(raw, key) == string(token) }},
-		{name: "CompareAndSwap",
+		{name: "Increment", after: "1",
+			call: func(ctx context.Context, s *Store, key string) (bool, error) {
+				n, err := s.Increment(ctx, key, 1)
+				return n == 1, err
+			}},
+		{name: "Add", after: string(token),
+			call: func(ctx context.Context, s *Store, key string) (bool, error) { return s.Add(ctx, key, token, 0) }},
+		{name: "CompareAndSwap", after: "v2",
 			prepare: func(t *testing.T, raw rd.Client, key string) { rawSet(t, raw, key, "v1") },
-			call: func(ctx context.Context, s *Store, key string) error {
+			call: func(ctx context.Context, s *Store, key string) (bool, error) {
 				_, swapped, err := s.CompareAndSwap(ctx, key, version("v1"), []byte("v2"), 0)
-				return wantTrue(swapped, err)
-			},
-			ran: func(raw rd.Client, key string) bool { return rawGet(raw, key) == "v2" }},
-		{name: "Set", idempotent: true,
-			call: func(ctx context.Context, s *Store, key string) error { return s.Set(ctx, key, []byte("v"), 0) },
-			ran:  func(raw rd.Client, key string) bool { return rawGet(raw, key) == "v" }},
-		{name: "Delete", idempotent: true,
+				return swapped, err
+			}},
+		{name: "Set", idempotent: true, after: "v",
+			call: func(ctx context.Context, s *Store, key string) (bool, error) {
+				return true, s.Set(ctx, key, []byte("v"), 0)
+			}},
+		{name: "Delete", idempotent: true, after: "<nil>",
 			prepare: func(t *testing.T, raw rd.Client, key string) { rawSet(t, raw, key, "v") },
-			call:    func(ctx context.Context, s *Store, key string) error { _, err := s.Delete(ctx, key); return err },
-			ran:     func(raw rd.Client, key string) bool { return rawGet(raw, key) == "<nil>" }},
-		{name: "Expire", idempotent: true,
+			call: func(ctx context.Context, s *Store, key string) (bool, error) {
+				_, err := s.Delete(ctx, key)
+				return true, err
+			}},
+		{name: "Expire", idempotent: true, after: "v",
 			prepare: func(t *testing.T, raw rd.Client, key string) { rawSet(t, raw, key, "v") },
-			call: func(ctx context.Context, s *Store, key string) error {
+			call: func(ctx context.Context, s *Store, key string) (bool, error) {
 				_, err := s.Expire(ctx, key, time.Hour)
-				return err
+				return true, err
 			},
 			ran: func(raw rd.Client, key string) bool { return rawPTTL(raw, key) > 0 }},
-		{name: "CompareAndDelete", idempotent: true,
+		{name: "CompareAndDelete", idempotent: true, after: "<nil>",
 			prepare: func(t *testing.T, raw rd.Client, key string) { rawSet(t, raw, key, string(token)) },
-			call: func(ctx context.Context, s *Store, key string) error {
+			call: func(ctx context.Context, s *Store, key string) (bool, error) {
 				_, err := s.CompareAndDelete(ctx, key, token)
-				return err
-			},
-			ran: func(raw rd.Client, key string) bool { return rawGet(raw, key) == "<nil>" }},
-		{name: "CompareAndExpire", idempotent: true,
+				return true, err
+			}},
+		{name: "CompareAndExpire", idempotent: true, after: string(token),
 			prepare: func(t *testing.T, raw rd.Client, key string) { rawSet(t, raw, key, string(token)) },
-			call: func(ctx context.Context, s *Store, key string) error {
+			call: func(ctx context.Context, s *Store, key string) (bool, error) {
 				_, err := s.CompareAndExpire(ctx, key, token, time.Hour)
-				return err
+				return true, err
 			},
 			ran: func(raw rd.Client, key string) bool { return rawPTTL(raw, key) > 0 }},
 	}
 	forEachDeployment(t, func(t *testing.T, d deployment) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
+				ran := tc.ran
+				if ran == nil {
+					ran = func(raw rd.Client, key string) bool { return rawGet(raw, key) == tc.after }
+				}
 				raw := d.newClient(t)
-				key := testKey(t, New(raw, Options{}))
-				if tc.prepare != nil {
-					tc.prepare(t, raw, key)
+				base := testKey(t, New(raw, Options{}))
+				// The reply may come through before it can be lost (on a
+				// loaded machine the proxy's hold may pass before the test
+				// sees that the write ran): such an attempt tells nothing,
+				// and another is made.
+				for attempt := range lossAttempts {
+					key := fmt.Sprint(base, attempt)
+					if tc.prepare != nil {
+						tc.prepare(t, raw, key)
+					}
+					client, lose := d.lossyClient(t)
+					s := New(client, Options{})
+					ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+					type result struct {
+						ok  bool
+						err error
+					}
+					done := make(chan result, 1)
+					go func() {
+						ok, err := tc.call(ctx, s, key)
+						done <- result{ok, err}
+					}()
+					lost := awaitRan(t, func() bool { return ran(raw, key) }, func() bool { return len(done) == 0 })
+					if lost {
+						lose()
+					}
+					r := <-done
+					cancel()
+					_ = s.Close()
+					client.Close()
+					if tc.idempotent {
+						require.NoError(t, r.err, "sent again after its reply was lost (attempt %d)", attempt)
+					} else {
+						require.True(t, r.ok || r.err != nil, "the write ran again and reported what its first attempt left (attempt %d)", attempt)
+						lost = lost && r.err != nil
+					}
+					require.Equal(t, tc.after, rawGet(raw, key), "what the write left (attempt %d)", attempt)
+					if lost {
+						return
+					}
+					t.Logf("attempt %d: the reply came through before it could be lost", attempt)
 				}
-				client, lose := d.lossyClient(t)
-				s := New(client, Options{})
-				t.Cleanup(func() { _ = s.Close() })
-				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-				defer cancel()
-				errc := make(chan error, 1)
-				go func() { errc <- tc.call(ctx, s, key) }()
-				awaitRan(t, errc, func() bool { return tc.ran(raw, key) })
-				lose()
-				err := <-errc
-				if tc.idempotent {
-					assert.NoError(t, err, "sent again after its reply was lost")
-				} else {
-					assert.Error(t, err, "a write whose reply was lost reported success: it ran again")
-				}
-				switch tc.name {
-				case "Increment":
-					assert.Equal(t, "1", rawGet(raw, key), "an Increment whose reply was lost was applied twice")
-				case "Add":
-					assert.Equal(t, string(token), rawGet(raw, key))
-				case "CompareAndSwap", "Set":
-					assert.Equal(t, map[bool]string{true: "v", false: "v2"}[tc.idempotent], rawGet(raw, key))
-				}
+				t.Fatalf("the reply came through before it could be lost in each of %d attempts", lossAttempts)
 			})
 		}
 	})
 }
 
+// lossAttempts bounds the attempts of TestWriteWhoseReplyIsLostRunsOnce to
+// lose a reply.
+const lossAttempts = 5
+
 // awaitRan waits until ran reports that the call under way has run on the
-// server, and fails t if the call returns first (its reply was not held)
-// or if it does not run within 10s.
-func awaitRan(t *testing.T, errc <-chan error, ran func() bool) {
+// server, and reports whether pending still said that the call had not
+// returned by then (false: it returned first, its reply was not held). It
+// fails t if the call does not run within 10s.
+func awaitRan(t *testing.T, ran, pending func() bool) bool {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !ran() {
-		select {
-		case err := <-errc:
-			t.Fatalf("the call returned (%v) before its reply could be lost", err)
-		default:
+		if !pending() {
+			return false
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the call did not run on the server within 10s")
 		}
 		time.Sleep(2 * time.Millisecond) // polling the server
 	}
+	return pending()
 }
 
 // rawGet returns the value of key read with raw, "<nil>" for a missing

@@ -56,7 +56,7 @@ func New(client rd.Client, opts Options) *Store {
 	opts = opts.withDefaults()
 	s := &Store{client: client, opts: opts}
 	s.tracking = newTracking(client, &s.waiters)
-	s.guard.trouble() // careful while the client makes its connections
+	s.guard.start() // careful while the client makes its connections
 	return s
 }
 
