@@ -23,6 +23,14 @@
 //     with FailOpen, StaleFor and RefreshAfter) under 200 requests a second
 //     for cached users, on Redis, a Cluster and memcached, each SIGKILLed
 //     and restarted: every request gets its user, none an error.
+//   - TestSlowServerCallsReturnAtTheirDeadline: 32 goroutines call Get and
+//     Set with 5 ms deadlines on Redis, a Redis Cluster and memcached
+//     through proxies that hold every reply for a second, and on the
+//     memory store (no proxy) as the reference of returning at once.
+//     Every error matches context.DeadlineExceeded, and the 99th
+//     percentile of how late past its deadline a call returns (logged
+//     with p50 and max per store) stays under 500 ms: a store that waits
+//     for the reply is a second late.
 //   - TestCancellationStormLeavesNothingBehind: 2000 goroutines with 1 ms
 //     deadlines on the memory store; its heap and the goroutines come back
 //     to where they were.

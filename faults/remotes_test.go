@@ -57,10 +57,10 @@ func openRedis(tb testing.TB, addrs []string, via map[string]string) (cache.Stor
 	tb.Helper()
 	opt := rd.ClientOption{InitAddress: addrs}
 	if len(via) > 0 {
-		// rueidis' own retries stay on: the store pins what rueidis may
-		// retry (see pinned in package rueidis), or -race would report
-		// rueidis recycling a retried command that the broken
-		// connection's writer still reads.
+		// rueidis' own retries stay on: the store builds its commands so
+		// that rueidis never retries them by itself (see do in package
+		// rueidis), or -race would report rueidis recycling a retried
+		// command that the broken connection's writer still reads.
 		opt.DialCtxFn = func(ctx context.Context, dst string, d *net.Dialer, _ *tls.Config) (net.Conn, error) {
 			if p, ok := via[dst]; ok {
 				dst = p

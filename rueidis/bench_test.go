@@ -2,6 +2,7 @@ package rueidis
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -54,9 +55,13 @@ func repeat(v []byte, n int) [][]byte {
 // runParallel runs op on b.N keys spread over benchKeys, from
 // benchParallelism goroutines per CPU.
 func runParallel(b *testing.B, op func(ctx context.Context, key string) error) {
+	runParallelWith(b, context.Background(), op)
+}
+
+// runParallelWith is runParallel with ctx.
+func runParallelWith(b *testing.B, ctx context.Context, op func(ctx context.Context, key string) error) {
 	b.Helper()
 	var next atomic.Uint64
-	ctx := context.Background()
 	b.SetParallelism(benchParallelism)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -163,4 +168,39 @@ func BenchmarkMultiGetShape(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkGetWithCancel is BenchmarkGet with a ctx that can end, as a
+// request's: the store sends the calls itself while it is not careful
+// (steady), and from goroutines of its own while it is (careful: its
+// first second, or a second after trouble; see guard.go).
+func BenchmarkGetWithCancel(b *testing.B) {
+	client := benchClient(b)
+	seedBenchKeys(b, client)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	get := func(s *Store) func(ctx context.Context, key string) error {
+		return func(ctx context.Context, key string) error {
+			_, _, err := s.Get(ctx, key)
+			return err
+		}
+	}
+	b.Run("client", func(b *testing.B) {
+		runParallelWith(b, ctx, func(ctx context.Context, key string) error {
+			_, err := client.Do(ctx, client.B().Get().Key(key).Build()).AsBytes()
+			return err
+		})
+	})
+	b.Run("store/steady", func(b *testing.B) {
+		s := New(client, Options{})
+		defer s.Close()
+		s.guard.until.Store(0) // past its first careful second
+		runParallelWith(b, ctx, get(s))
+	})
+	b.Run("store/careful", func(b *testing.B) {
+		s := New(client, Options{})
+		defer s.Close()
+		s.guard.until.Store(math.MaxInt64)
+		runParallelWith(b, ctx, get(s))
+	})
 }

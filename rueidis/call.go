@@ -13,107 +13,150 @@ import (
 	"github.com/cachekit/cachekit/internal/ctxerr"
 )
 
+// resend says whether a command may be sent again after its connection
+// dropped before the reply came: whether running it twice leaves what
+// running it once does.
+type resend bool
+
+const (
+	// again: a read, or a write that leaves the same whether it runs once
+	// or twice (SET of the same bytes, UNLINK, PEXPIRE, the compare-and-
+	// delete or compare-and-expire of the caller's own token). Sent again
+	// after a dropped connection (see retry).
+	again resend = true
+	// never: a write that must not run twice (INCRBY, SET NX, a compare-
+	// and-swap). Its error is returned, since it may or may not have run;
+	// it is sent again only when it was certainly never sent (a dial that
+	// another caller's deadline cut short, see retry).
+	never resend = false
+)
+
+// maxResends bounds how many times a command is sent again after its
+// connection dropped. A drop (a server restart, CLIENT KILL) breaks every
+// connection of the client at once, and rueidis learns it of each
+// connection only when it uses it, so a command sent again may meet
+// another broken connection: rueidis keeps up to 4 per node by default
+// (ClientOption.PipelineMultiplex), and each failure replaces one.
+const maxResends = 8
+
 // maxDialRetries bounds how many times a command whose ctx has no deadline
-// is sent again after a dial timeout that its ctx did not cause (see
-// foreignDialTimeout). A ctx with a deadline bounds the retries itself.
+// is sent again after a dial timeout that its ctx did not cause. A ctx
+// with a deadline bounds the retries itself.
 const maxDialRetries = 3
 
-// Backoff between the attempts of retried.
+// Backoff between the attempts after a foreign dial timeout.
 const (
 	minRetryDelay = time.Millisecond
 	maxRetryDelay = 50 * time.Millisecond
 )
 
-// foreignDialTimeout reports whether err is a dial that timed out while ctx
-// is still alive. rueidis dials a connection once for all the callers that
-// need it at that moment, with the context of the first; when that
-// context's deadline ends the dial, every caller gets its "i/o timeout",
-// also those whose own deadline is far off. The command was never sent, so
-// sending it again (which dials again, with this caller's context) is safe
-// for any command.
-func foreignDialTimeout(ctx context.Context, err error) bool {
+// retry decides whether a command sent attempts times, whose last attempt
+// failed with err (nil: it did not fail, or failed with a Redis error
+// reply), is sent again, and waits before if it should.
+//
+//   - After a dial that timed out while ctx is still alive, any command is
+//     sent again. rueidis dials a connection once for all the callers that
+//     need it at that moment, with the context of the first; when that
+//     context's deadline ends the dial, every caller gets its "i/o
+//     timeout", also those whose own deadline is far off. The command was
+//     never sent. It is sent again until ctx ends if ctx has a deadline
+//     (under a storm of calls with short deadlines, each attempt may get
+//     the failed dial of another), else at most maxDialRetries times,
+//     spaced by a backoff from 1 to 50ms so that a caller with a long
+//     deadline does not spin.
+//   - After any other failed dial, nothing is sent again: the server
+//     cannot be reached, and the caller learns it at once.
+//   - After a connection that dropped (the command may or may not have
+//     run), a command that may run twice (again) is sent again at once, on
+//     a new connection, up to maxResends times.
+//
+// Nothing is sent again once ctx has ended or the store or the client is
+// closed.
+func (s *Store) retry(ctx context.Context, policy resend, attempts int, err error) bool {
+	if err == nil || s.closed.Load() || errors.Is(err, rd.ErrClosing) || ctxerr.Err(ctx) != nil {
+		return false
+	}
 	var op *net.OpError
-	return err != nil && errors.As(err, &op) && op.Op == "dial" && op.Timeout() && ctxerr.Err(ctx) == nil
-}
-
-// retried returns the result of attempt, made again while errOf says it
-// failed with a foreign dial timeout: until ctx ends if it has a deadline
-// (under a storm of calls with short deadlines, each attempt may get the
-// failed dial of another), else at most maxDialRetries times more. The
-// attempts are spaced by a backoff from 1 to 50ms, so that a caller with a
-// long deadline does not spin.
-func retried[R any](ctx context.Context, attempt func() R, errOf func(R) error) R {
-	_, bounded := ctx.Deadline()
-	delay := minRetryDelay
-	for i := 0; ; i++ {
-		r := attempt()
-		if !foreignDialTimeout(ctx, errOf(r)) || (!bounded && i == maxDialRetries) {
-			return r
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return r // wrap makes its error match ctx's
-		}
-		delay = min(2*delay, maxRetryDelay)
+	if !errors.As(err, &op) || op.Op != "dial" {
+		return policy == again && attempts <= maxResends
+	}
+	if !op.Timeout() {
+		return false
+	}
+	if _, bounded := ctx.Deadline(); !bounded && attempts > maxDialRetries {
+		return false
+	}
+	delay := min(minRetryDelay<<min(attempts-1, 6), maxRetryDelay)
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false // wrap makes the error match ctx's
 	}
 }
 
 // do runs on c (the store's client, or one node's for Clear) the command
-// that build makes, as the operation op on key. It is the one way the
-// store sends a command: it refuses once the store is closed, sends the
-// command again after a dial timeout that ctx did not cause (see retried;
-// build is called for each attempt, as rueidis recycles a command once
-// sent), and returns the reply or an error: rueidis' nil reply as rd.Nil
-// itself (rd.IsRedisNil tells it), any other error wrapped with op and key
-// (see wrap).
-func (s *Store) do(ctx context.Context, op, key string, c rd.Client, build func() rd.Completed) (rd.RedisMessage, error) {
+// that build makes, as the operation op on key, and sends it again as
+// policy and retry say. It is the one way the store sends a command: it
+// refuses once the store is closed, and returns the reply or an error:
+// rueidis' nil reply as rd.Nil itself (rd.IsRedisNil tells it), any other
+// error wrapped with op and key (see wrap). build is called for each
+// attempt: rueidis recycles a command once it has its reply.
+//
+// The commands the store sends are ones that rueidis never sends again on
+// its own (it would for those its builders mark read-only: see readCmd),
+// so that the store alone decides, and so that rueidis never recycles a
+// command that a broken connection's writer may still be reading (which
+// it does, v1.0.74 to v1.0.80, after it retried a read on a new
+// connection: a data race the race detector reports behind a proxy that
+// resets connections).
+func (s *Store) do(ctx context.Context, op, key string, c rd.Client, policy resend, build func() rd.Completed) (rd.RedisMessage, error) {
 	if s.closed.Load() {
 		return rd.RedisMessage{}, opError(op, key, cache.ErrClosed)
 	}
-	res := retried(ctx, func() rd.RedisResult { return c.Do(ctx, pinned(build())) }, rd.RedisResult.NonRedisError)
+	res := s.send(ctx, c, build())
+	for attempts := 1; s.retry(ctx, policy, attempts, res.NonRedisError()); attempts++ {
+		res = s.send(ctx, c, build())
+	}
 	return reply(ctx, op, key, res)
 }
 
-// pinned returns cmd, kept from being recycled by rueidis if rueidis may
-// send it again. rueidis (v1.0.74 to at least v1.0.79) retries a read-only
-// command on a new connection after the old one broke, and on success puts
-// the command back in its pool, while the old connection's writer may
-// still be reading it: a data race (and a torn string could crash that
-// writer). A pinned command is left to the garbage collector instead: one
-// allocation more per read.
-func pinned(cmd rd.Completed) rd.Completed {
-	if cmd.IsRetryable() {
-		return cmd.Pin()
-	}
-	return cmd
-}
-
 // exec runs script on keys with args, as do runs a command.
-func (s *Store) exec(ctx context.Context, op string, script *rd.Lua, keys, args []string) (rd.RedisMessage, error) {
+func (s *Store) exec(ctx context.Context, op string, policy resend, script *rd.Lua, keys, args []string) (rd.RedisMessage, error) {
 	if s.closed.Load() {
 		return rd.RedisMessage{}, opError(op, keys[0], cache.ErrClosed)
 	}
-	res := retried(ctx, func() rd.RedisResult { return script.Exec(ctx, s.client, keys, args) }, rd.RedisResult.NonRedisError)
+	res := s.sendScript(ctx, script, keys, args)
+	for attempts := 1; s.retry(ctx, policy, attempts, res.NonRedisError()); attempts++ {
+		res = s.sendScript(ctx, script, keys, args)
+	}
 	return reply(ctx, op, keys[0], res)
 }
 
 // doMulti sends the commands that build makes as one pipeline, as do sends
 // one, and returns their results; the caller wraps their errors (see wrap).
-func (s *Store) doMulti(ctx context.Context, op, key string, build func() rd.Commands) ([]rd.RedisResult, error) {
+// policy is that of every command of the pipeline.
+func (s *Store) doMulti(ctx context.Context, op, key string, policy resend, build func() rd.Commands) ([]rd.RedisResult, error) {
 	if s.closed.Load() {
 		return nil, opError(op, key, cache.ErrClosed)
 	}
-	attempt := func() []rd.RedisResult {
-		cmds := build()
-		for i := range cmds {
-			cmds[i] = pinned(cmds[i])
-		}
-		return s.client.DoMulti(ctx, cmds...)
+	results := s.sendMulti(ctx, build())
+	for attempts := 1; s.retry(ctx, policy, attempts, firstNonRedisError(results)); attempts++ {
+		results = s.sendMulti(ctx, build())
 	}
-	return retried(ctx, attempt, firstNonRedisError), nil
+	return results, nil
+}
+
+// readCmd builds the read-only command name with keys and then args, as a
+// command that rueidis does not send again on its own (see do): its
+// builders mark GET, MGET, EXISTS, PTTL, SCAN and ROLE read-only, and
+// rueidis retries those until ctx ends, recycling them afterwards while
+// the broken connection may still read them. b is the builder of the
+// client the command is for.
+func readCmd(b rd.Builder, name string, keys []string, args ...string) rd.Completed {
+	return b.Arbitrary(name).Keys(keys...).Args(args...).Build()
 }
 
 // reply returns the message of res, or its error for op on key.

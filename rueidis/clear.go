@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	rd "github.com/redis/rueidis"
@@ -31,7 +32,7 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 			if s.cached() {
 				s.own.everythingWritten()
 			}
-			_, err = s.do(ctx, "clear", namespace, node, func() rd.Completed { return node.B().Flushdb().Build() })
+			_, err = s.do(ctx, "clear", namespace, node, again, func() rd.Completed { return node.B().Flushdb().Build() })
 		} else {
 			err = s.clearNode(ctx, node, namespace, pattern)
 		}
@@ -51,7 +52,7 @@ func (s *Store) Clear(ctx context.Context, namespace string) error {
 func (s *Store) masters(ctx context.Context, namespace string) ([]rd.Client, error) {
 	var masters []rd.Client
 	for addr, node := range s.client.Nodes() {
-		msg, err := s.do(ctx, "clear", namespace, node, func() rd.Completed { return node.B().Role().Build() })
+		msg, err := s.do(ctx, "clear", namespace, node, again, func() rd.Completed { return readCmd(node.B(), "ROLE", nil) })
 		if err != nil {
 			return nil, err
 		}
@@ -87,8 +88,8 @@ func (s *Store) clearNode(ctx context.Context, node rd.Client, namespace, patter
 	cluster := s.client.Mode() == rd.ClientModeCluster
 	var cursor uint64
 	for {
-		msg, err := s.do(ctx, op, namespace, node, func() rd.Completed {
-			return node.B().Scan().Cursor(cursor).Match(pattern).Count(int64(s.opts.ScanCount)).Build()
+		msg, err := s.do(ctx, op, namespace, node, again, func() rd.Completed {
+			return readCmd(node.B(), "SCAN", nil, strconv.FormatUint(cursor, 10), "MATCH", pattern, "COUNT", strconv.Itoa(s.opts.ScanCount))
 		})
 		if err != nil {
 			return err
@@ -109,7 +110,7 @@ func (s *Store) clearNode(ctx context.Context, node rd.Client, namespace, patter
 					}
 					return cmds
 				}
-				results, err := s.doMulti(ctx, op, namespace, build)
+				results, err := s.doMulti(ctx, op, namespace, again, build)
 				if err != nil {
 					return err
 				}
@@ -118,7 +119,7 @@ func (s *Store) clearNode(ctx context.Context, node rd.Client, namespace, patter
 						return wrap(ctx, op, namespace, fmt.Errorf("unlink %q: %w", entry.Elements[i], err))
 					}
 				}
-			} else if _, err := s.do(ctx, op, namespace, node, func() rd.Completed { return node.B().Unlink().Key(entry.Elements...).Build() }); err != nil {
+			} else if _, err := s.do(ctx, op, namespace, node, again, func() rd.Completed { return node.B().Unlink().Key(entry.Elements...).Build() }); err != nil {
 				return err
 			}
 			for _, key := range entry.Elements {

@@ -37,6 +37,20 @@ else
 end
 return 1`)
 
+	// compareAndExpireScript gives KEYS[1] a new ttl of ARGV[2]
+	// milliseconds, or no expiry if it is "0", if it holds ARGV[1]: the
+	// extension of a lock's lease by its holder.
+	compareAndExpireScript = rd.NewLuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+	return 0
+end
+if ARGV[2] == '0' then
+	redis.call('PERSIST', KEYS[1])
+else
+	redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 1`)
+
 	// persistScript removes the expiry of KEYS[1] and returns 1 if the key
 	// exists (with or without an expiry), else 0.
 	persistScript = rd.NewLuaScript(`
@@ -60,7 +74,7 @@ type version string
 func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) (bool, error) {
 	const op = "compare-and-delete"
 	m, prev := s.markRemove(key)
-	msg, err := s.exec(ctx, op, compareAndDeleteScript, []string{key}, []string{arg(ctx, token)})
+	msg, err := s.exec(ctx, op, again, compareAndDeleteScript, []string{key}, []string{arg(ctx, token)})
 	if err != nil {
 		return false, err
 	}
@@ -69,6 +83,26 @@ func (s *Store) CompareAndDelete(ctx context.Context, key string, token []byte) 
 	case n == 1:
 		s.waiters.Wake(key)
 	case err == nil:
+		s.unmark(key, m, prev)
+	}
+	return n == 1, wrapNonNil(ctx, op, key, err)
+}
+
+// CompareAndExpire gives key a new ttl (PX; ttl 0 removes its expiry)
+// only if it holds token, atomically (a Lua script, run as
+// CompareAndDelete's), and reports whether it did: how a lock's holder
+// extends its lease. It leaves the value as it was, and is sent again if
+// the connection drops before its reply, as CompareAndDelete is.
+func (s *Store) CompareAndExpire(ctx context.Context, key string, token []byte, ttl time.Duration) (bool, error) {
+	const op = "compare-and-expire"
+	m, prev := s.markUnknown(key)
+	msg, err := s.exec(ctx, op, again, compareAndExpireScript,
+		[]string{key}, []string{arg(ctx, token), strconv.FormatInt(millis(ttl), 10)})
+	if err != nil {
+		return false, err
+	}
+	n, err := msg.AsInt64()
+	if err == nil && n != 1 {
 		s.unmark(key, m, prev)
 	}
 	return n == 1, wrapNonNil(ctx, op, key, err)
@@ -105,7 +139,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Versio
 		return nil, false, opError(op, key, fmt.Errorf("version %T was not made by this store", ver))
 	}
 	m, prev := s.markWrite(key, val)
-	msg, err := s.exec(ctx, op, compareAndSwapScript,
+	msg, err := s.exec(ctx, op, never, compareAndSwapScript,
 		[]string{key}, []string{string(old), arg(ctx, val), strconv.FormatInt(millis(ttl), 10)})
 	if err != nil {
 		return nil, false, err

@@ -162,3 +162,51 @@ func TestVersionIsUnaffectedByChangesToTheReturnedBytes(t *testing.T) {
 		}
 	})
 }
+
+// extender is the shape of cache.Extender (CompareAndExpire), which
+// lock.Red's Extend uses where a store has it.
+type extender interface {
+	CompareAndExpire(ctx context.Context, key string, token []byte, ttl time.Duration) (bool, error)
+}
+
+var _ extender = (*Store)(nil)
+
+func TestCompareAndExpireExtendsOnlyWithTheRightToken(t *testing.T) {
+	forEachDeployment(t, func(t *testing.T, d deployment) {
+		s, client := d.newStore(t, Options{})
+		ctx, key := context.Background(), testKey(t, s)
+		token := []byte{0, 1, 0xfe, 0xff}
+		if ok, err := s.CompareAndExpire(ctx, key, token, time.Minute); err != nil || ok {
+			t.Fatalf("CompareAndExpire of a missing key = %v, %v; want false", ok, err)
+		}
+		if ms := pttl(t, client, key); ms != -2 {
+			t.Fatalf("CompareAndExpire of a missing key made it (PTTL %d)", ms)
+		}
+		if err := s.Set(ctx, key, token, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		for _, wrong := range [][]byte{nil, {0, 1, 0xfe}, {0, 1, 0xfe, 0xff, 0}} {
+			if ok, err := s.CompareAndExpire(ctx, key, wrong, time.Hour); err != nil || ok {
+				t.Fatalf("CompareAndExpire with token %q = %v, %v; want false", wrong, ok, err)
+			}
+		}
+		if ms := pttl(t, client, key); ms <= 0 || ms > 60000 {
+			t.Fatalf("PTTL after CompareAndExpire with wrong tokens = %d; want the minute of Set", ms)
+		}
+		if ok, err := s.CompareAndExpire(ctx, key, token, time.Hour); err != nil || !ok {
+			t.Fatalf("CompareAndExpire with the token = %v, %v; want true", ok, err)
+		}
+		if ms := pttl(t, client, key); ms <= 60000 || ms > 3600000 {
+			t.Fatalf("PTTL after CompareAndExpire of an hour = %d", ms)
+		}
+		if ok, err := s.CompareAndExpire(ctx, key, token, 0); err != nil || !ok {
+			t.Fatalf("CompareAndExpire with ttl 0 = %v, %v; want true", ok, err)
+		}
+		if ms := pttl(t, client, key); ms != -1 {
+			t.Fatalf("PTTL after CompareAndExpire with ttl 0 = %d; want -1 (no expiry)", ms)
+		}
+		if got, _, _ := s.Get(ctx, key); string(got) != string(token) {
+			t.Fatalf("value after CompareAndExpire = %q; want the token unchanged", got)
+		}
+	})
+}

@@ -13,7 +13,7 @@
 //
 // The store does not own the client: close the store first, then the client.
 //
-// # Contexts and unreachable servers
+// # Contexts, dropped connections and unreachable servers
 //
 // Every call passes its ctx to rueidis, and returns an error matching
 // ctx.Err() when ctx ends first, whatever rueidis reported for it (a dial
@@ -21,12 +21,47 @@
 // connection once for every caller that needs it at that moment, with the
 // ctx of the first: when that ctx's deadline ends the dial, the store sends
 // the command of every other caller again (it was never sent), with
-// backoff, until the caller's own ctx ends. Give calls a deadline: when the server is
-// unreachable, rueidis retries read-only commands (GET, MGET, EXISTS) until
-// ctx ends, so a call with a ctx that never ends waits for the server to
-// come back (set rueidis.ClientOption.DisableRetry to fail at once). The
-// error then wraps the dial error, e.g. errors.Is(err,
-// syscall.ECONNREFUSED).
+// backoff, until the caller's own ctx ends.
+//
+// A command whose connection dropped before its reply came (a server
+// restart, a proxy's idle timeout, CLIENT KILL) may or may not have run.
+// The store sends it again, on a new connection, when running it twice
+// leaves what running it once does: the reads (GET, MGET, EXISTS, PTTL,
+// SCAN, ROLE), SET (Set, MultiSet), UNLINK (Delete, Clear), PEXPIRE and
+// the PERSIST script (Expire), the compare-and-delete and
+// compare-and-expire of the caller's own token (a lock's release and
+// extension) and FLUSHDB. A drop breaks every connection of the client,
+// and rueidis learns it of each one only when it uses it, so such a
+// command may meet several broken connections before a new one: it is
+// sent again up to 8 times, never after a dial that failed (the server
+// is gone, and the caller learns it at once). A Delete sent again reports
+// whether the key existed when it was sent again. INCRBY (Increment), SET
+// NX (Add) and the compare-and-swap script are never sent twice: their
+// error, which wraps the connection's (e.g. io.EOF,
+// syscall.ECONNRESET), says that they may have run.
+//
+// The store alone decides: it builds its reads as commands that rueidis
+// does not retry by itself (rueidis retries read-only commands until ctx
+// ends, and then recycles a command that the broken connection's writer
+// may still be reading: a data race, v1.0.74 to at least v1.0.80), so
+// rueidis.ClientOption.DisableRetry and RetryDelay do not apply to them.
+// The near cache's reads are the exception: rueidis retries those itself,
+// and the store keeps them from being recycled (two allocations a read).
+//
+// rueidis honours ctx while it waits for a reply, but not while it makes a
+// connection: the caller that needs a new one dials it and sends the
+// handshake with its own ctx, the others wait for that one whatever their
+// ctx, and a handshake cut short waits for the server to answer before it
+// gives up. A slow server would hold calls with short deadlines for as
+// long as it takes to answer (and connections are made often then, since
+// rueidis closes a connection whose lone call's deadline passed). So for a
+// second after New, and for a second after each sign of trouble (a
+// connection that failed, a call whose deadline passed in rueidis), the
+// store sends every call whose ctx can end from a goroutine of its own,
+// and returns as soon as ctx ends; the goroutine waits for rueidis and
+// Close waits for it. On a healthy server calls run on the caller's
+// goroutine, at no cost. Calls already in rueidis when trouble begins, on
+// a connection being made, may still return late once.
 //
 // # Commands
 //
@@ -40,6 +75,7 @@
 //	Increment           INCRBY (keeps the expiry)
 //	Expire              PEXPIRE; with ttl 0 a script of EXISTS and PERSIST
 //	CompareAndDelete    script: GET, DEL (aiocache's release script)
+//	CompareAndExpire    script: GET, PEXPIRE or PERSIST (a lease's extension)
 //	GetTTL              GET and PTTL, pipelined
 //	CompareAndSwap      script: GET, SET [PX ms]
 //	MultiGet            MGET, one per hash slot on a Cluster, pipelined
@@ -119,11 +155,12 @@
 // within about a round trip (the suites hold it to 20ms). The store's own
 // writes are seen at once: the invalidation of a write is not ordered with
 // its reply (it follows the reply, or comes on another of the client's
-// connections), so the store remembers what it wrote, and reads a key it
-// wrote from Redis until the near cache answers with that (within a round
-// trip or so; at most a second). Writes,
-// CompareAndSwap and the GetVersion it starts from, locks and GetTTL always
-// go to Redis. Expiry is honoured: an entry is kept at most the key's PTTL,
+// connections), so the store remembers what it wrote (the length and a
+// 64-bit fingerprint of the value, some tens of bytes per key, forgotten
+// by a sweep within two seconds, also when the store is idle), and reads a
+// key it wrote from Redis until the near cache answers with that (within a
+// round trip or so; at most a second). Writes, CompareAndSwap and the
+// GetVersion it starts from, locks and GetTTL always go to Redis. Expiry is honoured: an entry is kept at most the key's PTTL,
 // and at most ClientSideCache.
 //
 // What it costs: in the client, each cached key holds its reply (the value

@@ -38,7 +38,7 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 func (s *Store) multiGetDirect(ctx context.Context, op string, keys []string) ([][]byte, error) {
 	vals := make([][]byte, len(keys))
 	if s.client.Mode() != rd.ClientModeCluster {
-		msg, err := s.do(ctx, op, keys[0], s.client, func() rd.Completed { return s.client.B().Mget().Key(keys...).Build() })
+		msg, err := s.do(ctx, op, keys[0], s.client, again, func() rd.Completed { return readCmd(s.client.B(), "MGET", keys) })
 		if err != nil {
 			return nil, err
 		}
@@ -77,11 +77,11 @@ func (s *Store) multiGetDirect(ctx context.Context, op string, keys []string) ([
 			for _, i := range group {
 				slotKeys = append(slotKeys, keys[i])
 			}
-			cmds[g] = s.client.B().Mget().Key(slotKeys...).Build()
+			cmds[g] = readCmd(s.client.B(), "MGET", slotKeys)
 		}
 		return cmds
 	}
-	results, err := s.doMulti(ctx, op, keys[0], build)
+	results, err := s.doMulti(ctx, op, keys[0], again, build)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl 
 		}
 		return cmds
 	}
-	results, err := s.doMulti(ctx, "multi-set", keys[0], build)
+	results, err := s.doMulti(ctx, "multi-set", keys[0], again, build)
 	if err != nil {
 		return err
 	}

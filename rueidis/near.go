@@ -54,12 +54,21 @@ func (s *Store) unmark(key string, m, prev *mark) {
 // doCache reads the cacheable command that build makes, as do sends a
 // command: through rueidis' client-side cache, each entry kept at most
 // Options.ClientSideCache.
+//
+// rueidis sends every cacheable command again on its own after a broken
+// connection (there is no way to build one that it does not), and then
+// recycles it while the broken connection's writer may still read it (see
+// do). So the command is pinned: never recycled, left to the garbage
+// collector, at the cost of its allocations. The store adds no resend of
+// its own beyond that of do after a foreign dial timeout.
 func (s *Store) doCache(ctx context.Context, op, key string, build func() rd.Cacheable) (rd.RedisMessage, error) {
 	if s.closed.Load() {
 		return rd.RedisMessage{}, opError(op, key, cache.ErrClosed)
 	}
-	// A cacheable command is read-only, and so retried: pinned, as in do.
-	res := retried(ctx, func() rd.RedisResult { return s.client.DoCache(ctx, build().Pin(), s.opts.ClientSideCache) }, rd.RedisResult.NonRedisError)
+	res := s.sendCache(ctx, build().Pin())
+	for attempts := 1; s.retry(ctx, never, attempts, res.NonRedisError()); attempts++ {
+		res = s.sendCache(ctx, build().Pin())
+	}
 	return reply(ctx, op, key, res)
 }
 
@@ -82,11 +91,14 @@ func (s *Store) multiGetCached(ctx context.Context, op string, keys []string) ([
 	build := func() []rd.CacheableTTL {
 		cmds := make([]rd.CacheableTTL, len(keys))
 		for i, key := range keys {
-			cmds[i] = rd.CT(s.client.B().Get().Key(key).Cache().Pin(), s.opts.ClientSideCache) // see pinned
+			cmds[i] = rd.CT(s.client.B().Get().Key(key).Cache().Pin(), s.opts.ClientSideCache) // see doCache
 		}
 		return cmds
 	}
-	results := retried(ctx, func() []rd.RedisResult { return s.client.DoMultiCache(ctx, build()...) }, firstNonRedisError)
+	results := s.sendMultiCache(ctx, build())
+	for attempts := 1; s.retry(ctx, never, attempts, firstNonRedisError(results)); attempts++ {
+		results = s.sendMultiCache(ctx, build())
+	}
 	vals := make([][]byte, len(keys))
 	for i, res := range results {
 		msg, err := reply(ctx, op, keys[i], res)

@@ -111,20 +111,31 @@ func TestOwnWritesMarks(t *testing.T) {
 	old.deadline = nanotime() - 1
 	w.set("d", old)
 	assert.Nil(t, w.lookup("d"))
-	for i := range sweepEvery - 1 {
+	for i := range 1000 {
 		m := removed()
 		m.deadline = nanotime() - 1
 		w.set(fmt.Sprint("old", i), m)
 	}
-	for i := range sweepEvery {
+	for i := range 10 {
 		w.set(fmt.Sprint("new", i), removed())
 	}
+	before := w.n.Load()
+	w.forgetExpired()
 	n := 0
 	w.marks.Range(func(any, any) bool { n++; return true })
-	assert.LessOrEqual(t, n, sweepEvery+2, "the sweep forgets the old marks")
+	assert.Equal(t, int64(n), w.n.Load(), "the count of marks")
+	assert.Equal(t, before-1000, w.n.Load(), "the sweep forgets the old marks, and only them")
+
+	// Values are told apart by their fingerprint, empty ones included.
+	e := wrote([]byte{})
+	w.set("e", e)
+	assert.False(t, w.agrees("e", e, nil, false), "absent is not empty")
+	assert.False(t, w.agrees("e", e, []byte("y"), true))
+	assert.True(t, w.agrees("e", e, []byte{}, true))
 
 	w.everythingWritten()
 	m = w.lookup("anything")
 	require.NotNil(t, m)
 	assert.False(t, w.agrees("anything", m, nil, false), "after a FLUSHDB nothing agrees")
+	w.close()
 }

@@ -1,7 +1,7 @@
 package rueidis
 
 import (
-	"bytes"
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,10 +12,6 @@ import (
 // invalidation of a write at once; the window is a thousand times what it
 // takes to arrive on a busy machine.
 const ownWriteWindow = time.Second
-
-// sweepEvery is how many writes a store with a near cache remembers before
-// it forgets those older than ownWriteWindow.
-const sweepEvery = 1024
 
 // ownWrites is how a store with a near cache reads its own writes. Redis
 // invalidates a key on the connection that read it into the near cache,
@@ -33,22 +29,40 @@ const sweepEvery = 1024
 // to it, which is as good), the mark is dropped and the answer stands.
 // Otherwise the store reads the key from Redis. A mark lasts at most
 // ownWriteWindow.
+//
+// A mark holds the length and a 64-bit fingerprint of the value, not a
+// copy: a burst of large writes costs some tens of bytes per key, not the
+// values again. Two different values of the same length pass for equal
+// with a probability of 2^-64, and only within the window.
+//
+// Marks whose window has passed are forgotten by a sweep that runs one
+// window after the first mark of an empty table, and again each window
+// while marks are left: a store that wrote a burst and went idle holds
+// none two windows later. The sweep runs on a timer (time.AfterFunc), so
+// an idle store has no goroutine; close stops it and waits for a sweep
+// under way.
 type ownWrites struct {
-	marks sync.Map // key → *mark
+	marks sync.Map     // key → *mark
+	n     atomic.Int64 // marks in the table
 	// everything is the end of the window of a Clear of the whole
 	// database, which invalidates every key: until then no read trusts
 	// the near cache.
 	everything atomic.Int64
-	writes     atomic.Int64 // marks since the last sweep
-	sweeping   atomic.Bool
+
+	armed  atomic.Bool    // a sweep is scheduled or running
+	sweeps sync.WaitGroup // the scheduled or running sweep
+	mu     sync.Mutex     // guards timer and closed
+	timer  *time.Timer
+	closed bool
 }
 
 // mark is what the store knows of its latest write of a key.
 type mark struct {
 	deadline int64 // end of the window, ns since epoch
-	known    bool  // the write's outcome is known: val, or the key's absence
+	known    bool  // the write's outcome is known: a value, or the key's absence
 	absent   bool
-	val      []byte
+	size     int    // of the value
+	sum      uint64 // fingerprint of the value
 }
 
 // epoch is the origin of the deadlines of ownWrites: time.Since reads the
@@ -57,16 +71,20 @@ var epoch = time.Now()
 
 func nanotime() int64 { return int64(time.Since(epoch)) }
 
+// seed is the seed of the fingerprints of marks, the same for the life of
+// the process.
+var seed = maphash.MakeSeed()
+
+// fingerprint returns the fingerprint of val in a mark.
+func fingerprint(val []byte) uint64 { return maphash.Bytes(seed, val) }
+
 // unknown marks a write whose outcome the store does not know (yet).
 func unknown() *mark { return &mark{deadline: nanotime() + int64(ownWriteWindow)} }
 
-// wrote returns a mark of a write that leaves val (copied) under a key.
+// wrote returns a mark of a write that leaves val under a key.
 func wrote(val []byte) *mark {
 	m := unknown()
-	m.known, m.val = true, bytes.Clone(val)
-	if m.val == nil {
-		m.val = []byte{}
-	}
+	m.known, m.size, m.sum = true, len(val), fingerprint(val)
 	return m
 }
 
@@ -82,12 +100,11 @@ func removed() *mark {
 // replaced (nil if none), for undo.
 func (w *ownWrites) set(key string, m *mark) (prev *mark) {
 	if p, ok := w.marks.Swap(key, m); ok {
-		prev = p.(*mark)
+		return p.(*mark)
 	}
-	if w.writes.Add(1) >= sweepEvery {
-		w.sweep()
-	}
-	return prev
+	w.n.Add(1)
+	w.arm()
+	return nil
 }
 
 // settle replaces m, the mark of key, with what the write turned out to
@@ -106,7 +123,15 @@ func (w *ownWrites) undo(key string, m, prev *mark) {
 		w.marks.CompareAndSwap(key, m, prev)
 		return
 	}
-	w.marks.CompareAndDelete(key, m)
+	w.forget(key, m)
+}
+
+// forget removes m, the mark of key, unless another write marked the key
+// since.
+func (w *ownWrites) forget(key string, m *mark) {
+	if w.marks.CompareAndDelete(key, m) {
+		w.n.Add(-1)
+	}
 }
 
 // everythingWritten marks every key unknown (a FLUSHDB).
@@ -127,7 +152,7 @@ func (w *ownWrites) lookup(key string) *mark {
 	}
 	m := v.(*mark)
 	if now >= m.deadline {
-		w.marks.CompareAndDelete(key, m)
+		w.forget(key, m)
 		return nil
 	}
 	return m
@@ -137,26 +162,68 @@ func (w *ownWrites) lookup(key string) *mark {
 // its absence) is what m, the key's mark when the read began, says; if so
 // the near cache has caught up with the write, and the mark is dropped.
 func (w *ownWrites) agrees(key string, m *mark, val []byte, found bool) bool {
-	if !m.known || found == m.absent || (found && !bytes.Equal(val, m.val)) {
+	if !m.known || found == m.absent || (found && (len(val) != m.size || fingerprint(val) != m.sum)) {
 		return false
 	}
-	w.marks.CompareAndDelete(key, m)
+	w.forget(key, m)
 	return true
 }
 
-// sweep forgets the marks whose window has passed, so that keys written
-// and never read again do not pile up. One caller sweeps at a time.
-func (w *ownWrites) sweep() {
-	if !w.sweeping.CompareAndSwap(false, true) {
+// arm schedules a sweep one window from now, unless one is scheduled or
+// running, or w is closed.
+func (w *ownWrites) arm() {
+	if w.armed.Load() || !w.armed.CompareAndSwap(false, true) {
 		return
 	}
-	defer w.sweeping.Store(false)
-	w.writes.Store(0)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return // armed stays true: no sweep will ever be scheduled
+	}
+	w.sweeps.Add(1)
+	if w.timer == nil {
+		w.timer = time.AfterFunc(ownWriteWindow, w.sweep)
+	} else {
+		w.timer.Reset(ownWriteWindow)
+	}
+}
+
+// sweep forgets the marks whose window has passed, and schedules the next
+// sweep if marks are left, so that keys written and never read again do
+// not pile up, whether the store goes on writing or not.
+func (w *ownWrites) sweep() {
+	defer w.sweeps.Done()
+	w.forgetExpired()
+	// A mark set from here on arms a sweep of its own, or finds this one
+	// still armed and is counted below.
+	w.armed.Store(false)
+	if w.n.Load() > 0 {
+		w.arm()
+	}
+}
+
+// forgetExpired forgets the marks whose window has passed.
+func (w *ownWrites) forgetExpired() {
 	now := nanotime()
 	w.marks.Range(func(key, v any) bool {
 		if now >= v.(*mark).deadline {
-			w.marks.CompareAndDelete(key, v)
+			w.forget(key.(string), v.(*mark))
 		}
 		return true
 	})
 }
+
+// close stops the sweeps and waits for one under way. Marks set later are
+// never swept: they go with the store.
+func (w *ownWrites) close() {
+	w.mu.Lock()
+	w.closed = true
+	if w.timer != nil && w.timer.Stop() {
+		w.sweeps.Done() // the scheduled sweep will not run
+	}
+	w.mu.Unlock()
+	w.sweeps.Wait()
+}
+
+// empty reports whether w holds no mark.
+func (w *ownWrites) empty() bool { return w.n.Load() == 0 }

@@ -44,6 +44,9 @@ type Store struct {
 	// own are the keys written lately, which a near cache does not answer
 	// for (see ownWrites).
 	own ownWrites
+	// guard sends calls from goroutines of the store while it is careful,
+	// so that they return at their ctx's end (see guard.go).
+	guard guard
 }
 
 // New returns a Store that runs its commands on client. The Store does not
@@ -53,18 +56,22 @@ func New(client rd.Client, opts Options) *Store {
 	opts = opts.withDefaults()
 	s := &Store{client: client, opts: opts}
 	s.tracking = newTracking(client, &s.waiters)
+	s.guard.start() // careful while the client makes its connections
 	return s
 }
 
-// Close returns the store's tracking connections (see Watch) to the
-// client's pool and waits for their watchers to end, then wakes the
-// watches, which find the store closed. Later calls return
-// cache.ErrClosed. Close is idempotent and always returns nil; it does not
-// close the client given to New.
+// Close waits for the calls that the store went on with after their
+// caller left (see Contexts in the package documentation), returns the
+// store's tracking connections (see Watch) to the client's pool and waits
+// for their watchers to end, then wakes the watches, which find the store
+// closed. Later calls return cache.ErrClosed. Close is idempotent and
+// always returns nil; it does not close the client given to New.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.guard.close()
+	s.own.close()
 	s.tracking.close()
 	s.waiters.WakeAll()
 	return nil
@@ -83,7 +90,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 func (s *Store) get(ctx context.Context, key string, cached bool) ([]byte, bool, error) {
 	const op = "get"
 	if !cached {
-		msg, err := s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Get().Key(key).Build() })
+		msg, err := s.do(ctx, op, key, s.client, again, func() rd.Completed { return readCmd(s.client.B(), "GET", []string{key}) })
 		return getReply(ctx, op, key, msg, err)
 	}
 	m := s.own.lookup(key)
@@ -114,7 +121,7 @@ func getReply(ctx context.Context, op, key string, msg rd.RedisMessage, err erro
 // removes any earlier expiry.
 func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
 	s.markWrite(key, val)
-	_, err := s.do(ctx, "set", key, s.client, func() rd.Completed { return s.setCmd(ctx, key, val, ttl) })
+	_, err := s.do(ctx, "set", key, s.client, again, func() rd.Completed { return s.setCmd(ctx, key, val, ttl) })
 	return err
 }
 
@@ -122,7 +129,7 @@ func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Durati
 // reports whether it did.
 func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
 	m, prev := s.markWrite(key, val)
-	_, err := s.do(ctx, "add", key, s.client, func() rd.Completed {
+	_, err := s.do(ctx, "add", key, s.client, never, func() rd.Completed {
 		nx := s.client.B().Set().Key(key).Value(arg(ctx, val)).Nx()
 		if ms := millis(ttl); ms > 0 {
 			return nx.PxMilliseconds(ms).Build()
@@ -142,7 +149,7 @@ func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Durati
 // Delete removes key (UNLINK) and reports whether it existed.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 	s.markRemove(key)
-	msg, err := s.do(ctx, "delete", key, s.client, func() rd.Completed { return s.client.B().Unlink().Key(key).Build() })
+	msg, err := s.do(ctx, "delete", key, s.client, again, func() rd.Completed { return s.client.B().Unlink().Key(key).Build() })
 	if err != nil {
 		return false, err
 	}
@@ -160,7 +167,7 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 		_, found, err := s.get(ctx, key, true)
 		return found, err
 	}
-	msg, err := s.do(ctx, "exists", key, s.client, func() rd.Completed { return s.client.B().Exists().Key(key).Build() })
+	msg, err := s.do(ctx, "exists", key, s.client, again, func() rd.Completed { return readCmd(s.client.B(), "EXISTS", []string{key}) })
 	if err != nil {
 		return false, err
 	}
@@ -175,7 +182,7 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, error) {
 	const op = "increment"
 	m, prev := s.markUnknown(key)
-	msg, err := s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Incrby().Key(key).Increment(delta).Build() })
+	msg, err := s.do(ctx, op, key, s.client, never, func() rd.Completed { return s.client.B().Incrby().Key(key).Increment(delta).Build() })
 	if isNotInteger(err) {
 		s.unmark(key, m, prev)
 		return 0, fmt.Errorf("%w: %w", cache.ErrNotInteger, err)
@@ -198,11 +205,11 @@ func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool
 	var msg rd.RedisMessage
 	var err error
 	if ms := millis(ttl); ms > 0 {
-		msg, err = s.do(ctx, op, key, s.client, func() rd.Completed { return s.client.B().Pexpire().Key(key).Milliseconds(ms).Build() })
+		msg, err = s.do(ctx, op, key, s.client, again, func() rd.Completed { return s.client.B().Pexpire().Key(key).Milliseconds(ms).Build() })
 	} else {
 		// PERSIST answers 0 both for a missing key and for a key without
 		// expiry, so the script tells them apart in one atomic step.
-		msg, err = s.exec(ctx, op, persistScript, []string{key}, nil)
+		msg, err = s.exec(ctx, op, again, persistScript, []string{key}, nil)
 	}
 	if err != nil {
 		return false, err

@@ -47,7 +47,7 @@ func (s *Store) Watch(ctx context.Context, key string) (<-chan struct{}, func(),
 	}
 	// Register first: a change after the tracked read then closes ch.
 	ch, stop := s.waiters.Wait(key)
-	switch err := s.tracking.track(ctx, key); {
+	switch err := s.track(ctx, key); {
 	case err == nil:
 		return ch, stop, nil
 	case ctxerr.Err(ctx) != nil:
@@ -59,6 +59,19 @@ func (s *Store) Watch(ctx context.Context, key string) (<-chan struct{}, func(),
 	}
 	stop()
 	return cache.PollWatcher(s.opts.PollInterval).Watch(ctx, key)
+}
+
+// track tracks key (see tracking.track), from a goroutine of the store
+// while it is careful, as send sends a command.
+func (s *Store) track(ctx context.Context, key string) error {
+	if !s.guarded(ctx) {
+		return s.tracking.track(ctx, key)
+	}
+	err, ok := handOff(s, ctx, func() error { return s.tracking.track(ctx, key) })
+	if !ok {
+		return ctxerr.Err(ctx)
+	}
+	return err
 }
 
 // tracking owns the connections on which a Store tracks the keys it
@@ -105,7 +118,7 @@ func (t *tracking) track(ctx context.Context, key string) error {
 		if err != nil {
 			return err
 		}
-		err = c.dc.Do(ctx, pinned(c.dc.B().Exists().Key(key).Build())).Error()
+		err = c.dc.Do(ctx, readCmd(c.dc.B(), "EXISTS", []string{key})).Error()
 		rerr, isRedis := rd.IsRedisErr(err)
 		if !isRedis {
 			if err != nil {
@@ -246,8 +259,9 @@ func (t *tracking) close() {
 // expiry) and whether it was found: GET and PTTL in one round trip.
 func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, bool, error) {
 	const op = "get-ttl"
-	results, err := s.doMulti(ctx, op, key, func() rd.Commands {
-		return rd.Commands{s.client.B().Get().Key(key).Build(), s.client.B().Pttl().Key(key).Build()}
+	results, err := s.doMulti(ctx, op, key, again, func() rd.Commands {
+		b := s.client.B()
+		return rd.Commands{readCmd(b, "GET", []string{key}), readCmd(b, "PTTL", []string{key})}
 	})
 	if err != nil {
 		return nil, 0, false, err

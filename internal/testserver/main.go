@@ -27,11 +27,14 @@ func Main(m *testing.M, opts ...goleak.Option) {
 // clientLingerers are goroutines that the rueidis client leaves behind for
 // a while after Close and that end on their own: a cluster client closes
 // the connections replaced by a topology refresh after sleeping, and its
-// lazy refresh sleeps before running. They are not leaks of this project.
+// lazy refresh sleeps before running (LazyDo up to v1.0.79, DelayDo from
+// v1.0.80, which sleeps up to a second). They are not leaks of this
+// project.
 func clientLingerers() []goleak.Option {
 	return []goleak.Option{
 		goleak.IgnoreAnyFunction("github.com/redis/rueidis.(*clusterClient)._refresh.func2"),
 		goleak.IgnoreAnyFunction("github.com/redis/rueidis.(*call).LazyDo.func1"),
+		goleak.IgnoreAnyFunction("github.com/redis/rueidis.(*call).DelayDo.func1"),
 	}
 }
 
