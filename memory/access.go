@@ -31,6 +31,9 @@ func (s *Store) load(key string, touch bool) (snap snapshot, found bool) {
 	}
 	if touch {
 		e.touch()
+		if sh.counting.Load() {
+			sh.countHit(e)
+		}
 	}
 	return snap, true
 }
@@ -47,6 +50,9 @@ func (s *Store) loadLocked(sh *shard, key string, h uint64, touch bool) (snapsho
 	}
 	if touch {
 		e.touch()
+		if sh.counting.Load() {
+			sh.countHit(e)
+		}
 	}
 	return e.locked(), true
 }

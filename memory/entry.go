@@ -47,7 +47,10 @@ const (
 	maxFreq          = 3
 
 	queueShift        = 4
-	stQueue    uint64 = 3 << queueShift // where the policy holds the entry (inNone, inSmall, inMain)
+	stQueue    uint64 = 3 << queueShift // where the policy holds the entry (inNone, inWindow, ...)
+
+	stReturned uint64 = 1 << 6 // the key came back soon after an eviction (see shard.place)
+	stProven   uint64 = 1 << 7 // read in the main space since it got there
 
 	verShift = 8
 	verBits  = 64 - verShift
@@ -55,14 +58,15 @@ const (
 
 	// stStable is what a reader's two loads of state must agree on: the
 	// policy's bits may change while a value is read.
-	stStable = ^(stFreq | stQueue)
+	stStable = ^(stFreq | stQueue | stReturned | stProven)
 )
 
 // Where an entry is queued for eviction.
 const (
-	inNone  uint64 = iota // unbounded store: no queue
-	inSmall               // the small (probation) queue
-	inMain                // the main queue
+	inNone      uint64 = iota // unbounded store, or on its way out: no queue
+	inWindow                  // the window, where new keys start
+	inProbation               // the main space's ring of keys not read there lately
+	inProtected               // the main space's ring of keys read there
 )
 
 // readSpins is how many times a reader tries to read an entry that a
@@ -197,6 +201,30 @@ func (e *entry) setQueue(q, freq uint64) {
 	e.update(func(s uint64) uint64 {
 		return s&^(stQueue|stFreq) | q<<queueShift | freq<<freqShift
 	})
+}
+
+// moveTo files e under queue q, keeping its read counter. The shard's
+// lock must be held.
+func (e *entry) moveTo(q uint64) {
+	e.update(func(s uint64) uint64 { return s&^stQueue | q<<queueShift })
+}
+
+// proven reports whether e was read in the main space.
+func (e *entry) proven() bool { return e.state.Load()&stProven != 0 }
+
+// markProven records that e was read in the main space. The shard's lock
+// must be held.
+func (e *entry) markProven() {
+	e.update(func(s uint64) uint64 { return s | stProven })
+}
+
+// returned reports whether e's key came back soon after being evicted.
+func (e *entry) returned() bool { return e.state.Load()&stReturned != 0 }
+
+// markReturned records that e's key came back soon after being evicted. The
+// shard's lock must be held.
+func (e *entry) markReturned() {
+	e.update(func(s uint64) uint64 { return s | stReturned })
 }
 
 // takeRead decrements e's read counter if it is not zero, and reports

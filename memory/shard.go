@@ -13,9 +13,13 @@ import (
 // and the entries it points to, without the lock; writers hold mu.
 type shard struct {
 	tab atomic.Pointer[table]
-	// Keeps the lock, which every write takes, off the cache line of tab,
-	// which every read loads.
-	_ [56]byte
+	// counting tells readers to count their hits in hits (see hits.go).
+	// It shares the line of tab, which every read loads.
+	counting atomic.Bool
+	// Keeps the lock, which every write takes, off the cache line of tab.
+	_ [55]byte
+
+	hits hitCounter // the hits of a bounded shard, for its climber
 
 	// mu guards every field below, the changes of tab and of the entries.
 	mu sync.Mutex
@@ -96,7 +100,7 @@ func (sh *shard) insert(key string, h uint64, val any, expires, now int64) *entr
 		t = sh.tab.Load()
 	}
 	if sh.bound != nil {
-		sh.place(e, h, now)
+		sh.place(e, h)
 	}
 	t.insert(e, h)
 	if expires != 0 {
@@ -195,10 +199,12 @@ func (sh *shard) remove(e *entry, h uint64) {
 		return
 	}
 	switch e.queue() {
-	case inSmall:
-		sh.pol.small.died()
-	case inMain:
-		sh.pol.main.died()
+	case inWindow:
+		sh.pol.window.died()
+	case inProbation:
+		sh.pol.probation.died()
+	case inProtected:
+		sh.pol.protected.died()
 	}
 	hadExpiry := e.expires.Load() != 0
 	e.kill()
