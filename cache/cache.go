@@ -78,7 +78,7 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 				errors.ErrUnsupported, opts.Serializer)
 		}
 	case isValueStore:
-		c.vals = held[V]{vs}
+		c.vals = heldValues[V](vs)
 	default:
 		c.vals = encoded[V]{&c.b, defaultSerializer[V]()}
 	}
