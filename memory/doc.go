@@ -108,23 +108,30 @@
 // lock, with the shard's index in its low bits), which GetVersion returns
 // and CompareAndSwap checks: a value changed from A to B and back to A
 // does not match a version read while it held the first A. Versions are
-// uint64 values in a cache.Version, below 2^56: a shard's counter wraps
-// after 2^56 / shards writes.
+// uint64 values in a cache.Version, below 2^55: a shard's counter wraps
+// after 2^55 / shards writes.
 //
 // # Memory
 //
 // An entry is 48 bytes (key, value, version and state, expiry), plus its
 // key's bytes and, for a value that is not a pointer, the box the value
-// came in. A bounded shard adds, per entry of its share, about 11 bytes of
-// table, 8 of main queue, 8 of sketch and 3 of ghosts: for 1 Mi entries of
-// a 16-byte key and an int, 103 bytes per entry in all, where otter takes
-// 105 (BenchmarkMemoryHeap in benchmarks/). An unbounded store has no
-// queues, sketch or ghosts, and its table grows by doubling: 87 bytes.
+// came in, but for a value written by SetWord (a cache.Cache of an
+// integer, float or bool type on this store writes so): that one is held
+// in the entry, as its bits. A bounded shard adds, per entry of its share,
+// about 11 bytes of table, 8 to 10 of queues (8 once filled, up to 10 once
+// reads have moved entries between the main space's two rings), 16 of
+// sketch and 2 of ghost: for 1 Mi entries of a 16-byte key and an int,
+// written through a Cache, 101.7 bytes per entry in all, where otter takes
+// 104.6 (BenchmarkMemoryHeap in benchmarks/). An unbounded store has no
+// queues, sketch or ghost, and its table grows by doubling: 78.6 bytes.
 //
 // # Bytes and values
 //
 // The byte methods (Get, Set, ...) copy: the store never shares a byte
-// slice with its caller. The value methods (GetValue, SetValue, ...) share:
+// slice with its caller. The word methods (GetWord, SetWord, of
+// cache.WordStore) keep a value of at most eight bytes without pointers as
+// its bits, with no allocation; the others read it as the Go value it is
+// (GetValue boxes it). The value methods (GetValue, SetValue, ...) share:
 // they return exactly what was stored. An entry written by one path can be
 // read by the other: GetValue of a byte entry returns its []byte (the
 // store's own, which the caller must not modify); Get of a value entry

@@ -102,7 +102,7 @@ func TestEntryKeepsItsPolicyBitsAcrossWrites(t *testing.T) {
 	snap, ok, retry := e.read()
 	require.True(t, ok)
 	require.False(t, retry)
-	assert.Equal(t, snapshot{"b", 2, 5}, snap)
+	assert.Equal(t, snapshot{val: "b", version: 2, expires: 5}, snap)
 	assert.Equal(t, inProtected, e.queue())
 	assert.Equal(t, uint64(2), e.freq())
 	assert.True(t, e.takeRead())

@@ -16,7 +16,7 @@ func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, 
 		return nil, 0, false, nil
 	}
 	expires := snap.expires
-	b, err := toBytes(key, snap.val)
+	b, err := toBytes(key, snap.value())
 	if err != nil {
 		return nil, 0, false, err
 	}
