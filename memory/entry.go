@@ -155,6 +155,15 @@ func (e *entry) value() any {
 // isWord reports whether e is a wordEntry.
 func (e *entry) isWord() bool { return e.state.Load()&stWord != 0 }
 
+// holds reports whether e can hold val in place: it is of val's kind and,
+// for a word, of its type (see setWord). The shard's lock must be held.
+func (e *entry) holds(val stored) bool {
+	if !val.word {
+		return !e.isWord()
+	}
+	return e.isWord() && atomic.LoadPointer(&e.typ) == val.typ
+}
+
 // version returns e's version.
 func (e *entry) version() uint64 { return e.state.Load() >> verShift }
 
@@ -180,11 +189,13 @@ func (e *entry) set(val any, ver uint64, expires int64) {
 }
 
 // setWord gives e, a wordEntry, the value of type typ whose bits are
-// bits, the version ver and the expiry expires. The shard's lock must be
-// held.
+// bits, the version ver and the expiry expires. A wordEntry's type is set
+// once, when it is made (see shard.update, which replaces one to change
+// it), and its bits are stored before its expiry (see Store.GetWord). The
+// shard's lock must be held.
 func (e *entry) setWord(typ unsafe.Pointer, bits uint64, ver uint64, expires int64) {
 	e.state.Or(stWriting)
-	if atomic.LoadPointer(&e.typ) != typ {
+	if atomic.LoadPointer(&e.typ) == nil {
 		atomic.StorePointer(&e.typ, typ)
 	}
 	e.wordBits().Store(bits)

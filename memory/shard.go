@@ -148,13 +148,13 @@ func (sh *shard) makeRoom(now int64) {
 }
 
 // update gives the live entry e of key hash h a new value and expiry, and
-// returns the key's entry: e, or, when e is a wordEntry and val is not a
-// word or the other way round, a new entry of the right kind that took
-// e's place. An overwrite counts as a use of the key for eviction. The
+// returns the key's entry: e, or, when e cannot hold val (a wordEntry and
+// val no word, or a word of another type, or the other way round), a new
+// entry that took e's place. An overwrite counts as a use of the key for eviction. The
 // lock must be held.
 func (sh *shard) update(e *entry, h uint64, val stored, expires int64) *entry {
 	old := e.expires.Load()
-	if e.isWord() != val.word {
+	if !e.holds(val) {
 		e = sh.replace(e, h, val, expires)
 	} else {
 		e.write(val, sh.nextVersion(), expires)

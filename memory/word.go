@@ -105,10 +105,47 @@ var _ cache.WordStore = (*Store)(nil)
 // was, and whether key was found: a value of another type is found, but
 // not a word of like's type, and its caller reads it with GetValue. It
 // allocates nothing.
+//
+// A word value read by its own type takes the shortest way of any read:
+// no sequence lock, since a wordEntry's type never changes (a write of
+// another type replaces the entry) and its writer stores the bits before
+// the expiry, which GetWord loads first: an expiry it sees new comes with
+// its bits, and bits newer than the expiry it saw are the key's value
+// anyway (whose expiry, when the old one has passed, is one of a write
+// concurrent with the read, which may come after it).
 func (s *Store) GetWord(ctx context.Context, key string, like any) (bits uint64, isWord, found bool, err error) {
 	if err := s.begin(ctx); err != nil {
 		return 0, false, false, err
 	}
+	typ := (*eface)(unsafe.Pointer(&like)).typ
+	h := s.hash(key)
+	sh := s.shardOf(h)
+	e := sh.tab.Load().find(key, h)
+	if e == nil {
+		return 0, false, false, nil
+	}
+	st := e.state.Load()
+	if st&(stWord|stWriting|stDead) != stWord || atomic.LoadPointer(&e.typ) != typ {
+		return s.getWord(key, like)
+	}
+	exp := e.expires.Load()
+	bits = e.wordBits().Load()
+	if exp != 0 && s.now() >= exp {
+		s.dropExpired(sh, key, h)
+		return 0, false, false, nil
+	}
+	if st&stFreq != stFreq && st&stQueue != 0 {
+		e.state.CompareAndSwap(st, st+1<<freqShift)
+	}
+	if sh.counting.Load() {
+		sh.countHit(e)
+	}
+	return bits, true, true, nil
+}
+
+// getWord is GetWord by the way of every read: for a value of another
+// kind or type, or an entry being written or removed.
+func (s *Store) getWord(key string, like any) (bits uint64, isWord, found bool, err error) {
 	typ, size, ok := wordOf(like)
 	snap, found := s.load(key, true)
 	if !found || !ok {
