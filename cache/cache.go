@@ -88,7 +88,7 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 		}
 	case isValueStore:
 		vt, _ := vs.(ValueTTLGetter)
-		c.vals = held[V]{vs, vt}
+		c.vals = heldValues[V](held[V]{vs, vt})
 	default:
 		c.vals = encoded[V]{&c.b, defaultSerializer[V]()}
 	}

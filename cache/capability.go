@@ -174,3 +174,22 @@ type Fencer interface {
 	// does, and if it did, returns the next fencing token of key.
 	AddFenced(ctx context.Context, key string, val []byte, ttl time.Duration) (fence uint64, added bool, err error)
 }
+
+// WordStore is a ValueStore that can also hold a value of at most eight
+// bytes without pointers (a bool, an integer, a float, or a type defined
+// on one) as its bits: a Cache with no Serializer whose V is such a type
+// reads and writes it through these methods, and so allocates nothing per
+// Get or Set, where a value in an interface costs a box of its own. The
+// other methods see such a value as any other. The memory store
+// implements it.
+type WordStore interface {
+	ValueStore
+	// GetWord returns the bits of the value of key, if it is a value of
+	// the type of like (whose value is not used) held as a word or not,
+	// and whether it is; found reports whether key was found at all (a
+	// value of another type is found, but not a word of like's type).
+	GetWord(ctx context.Context, key string, like any) (bits uint64, isWord, found bool, err error)
+	// SetWord writes under key, as SetValue does, the value of the type of
+	// like whose bytes are the low bytes of bits, in memory order.
+	SetWord(ctx context.Context, key string, like any, bits uint64, ttl time.Duration) error
+}

@@ -19,11 +19,16 @@ func (s *Store) load(key string, touch bool) (snap snapshot, found bool) {
 		return snap, false
 	}
 	snap, ok, retry := e.read()
-	if retry {
-		return s.loadLocked(sh, key, h, touch)
+	if !ok && !retry {
+		// Removed, or replaced by an entry of the other kind (see
+		// shard.update): the table says which.
+		if e = sh.tab.Load().find(key, h); e == nil {
+			return snap, false
+		}
+		snap, ok, retry = e.read()
 	}
-	if !ok {
-		return snap, false
+	if retry || !ok {
+		return s.loadLocked(sh, key, h, touch)
 	}
 	if snap.expires != 0 && s.now() >= snap.expires {
 		s.dropExpired(sh, key, h)
@@ -31,6 +36,9 @@ func (s *Store) load(key string, touch bool) (snap snapshot, found bool) {
 	}
 	if touch {
 		e.touch()
+		if sh.counting.Load() {
+			sh.countHit(e)
+		}
 	}
 	return snap, true
 }
@@ -47,6 +55,9 @@ func (s *Store) loadLocked(sh *shard, key string, h uint64, touch bool) (snapsho
 	}
 	if touch {
 		e.touch()
+		if sh.counting.Load() {
+			sh.countHit(e)
+		}
 	}
 	return e.locked(), true
 }
@@ -62,12 +73,22 @@ func (s *Store) dropExpired(sh *shard, key string, h uint64) {
 // put writes val under key with ttl and returns the entry's new version.
 // With onlyIfAbsent it writes only if key is absent or expired, and
 // reports whether it wrote.
-func (s *Store) put(key string, val any, ttl time.Duration, onlyIfAbsent bool) (ver uint64, ok bool) {
+//
+// It reads the clock only when something depends on it: a ttl, an entry
+// that expires, a shard with entries that do. A write without one costs
+// no clock reading (a large part of a write on a virtual machine).
+func (s *Store) put(key string, val stored, ttl time.Duration, onlyIfAbsent bool) (ver uint64, ok bool) {
 	h := s.hash(key)
 	sh := s.shardOf(h)
-	now := s.now()
+	var now int64
+	if ttl > 0 {
+		now = s.now()
+	}
 	exp := expiresAt(now, ttl)
 	sh.mu.Lock()
+	if ttl <= 0 && sh.ttl > 0 {
+		now = s.now()
+	}
 	e := sh.live(key, h, now)
 	switch {
 	case e == nil:
@@ -76,7 +97,7 @@ func (s *Store) put(key string, val any, ttl time.Duration, onlyIfAbsent bool) (
 		sh.mu.Unlock()
 		return 0, false
 	default:
-		sh.update(e, val, exp)
+		e = sh.update(e, h, val, exp)
 	}
 	ver = e.version()
 	sh.mu.Unlock()
@@ -86,7 +107,7 @@ func (s *Store) put(key string, val any, ttl time.Duration, onlyIfAbsent bool) (
 // swap writes val under key with ttl only if the key's live entry has the
 // version ver (a uint64; any other type never matches), or unconditionally
 // for ver == nil. It returns the new version and whether it wrote.
-func (s *Store) swap(key string, ver any, val any, ttl time.Duration) (newVer uint64, ok bool) {
+func (s *Store) swap(key string, ver any, val stored, ttl time.Duration) (newVer uint64, ok bool) {
 	if ver == nil {
 		return s.put(key, val, ttl, false)
 	}
@@ -103,7 +124,7 @@ func (s *Store) swap(key string, ver any, val any, ttl time.Duration) (newVer ui
 	if e == nil || e.version() != want {
 		return 0, false
 	}
-	sh.update(e, val, expiresAt(now, ttl))
+	e = sh.update(e, h, val, expiresAt(now, ttl))
 	return e.version(), true
 }
 

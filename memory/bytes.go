@@ -24,7 +24,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	if !found {
 		return nil, false, nil
 	}
-	b, err := toBytes(key, snap.val)
+	b, err := toBytes(key, snap.value())
 	if err != nil {
 		return nil, false, err
 	}
@@ -44,7 +44,7 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 		if !found {
 			continue
 		}
-		b, err := toBytes(key, snap.val)
+		b, err := toBytes(key, snap.value())
 		if err != nil {
 			return nil, err
 		}
@@ -59,7 +59,7 @@ func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Durati
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
-	s.put(key, cloneBytes(val), ttl, false)
+	s.put(key, stored{val: cloneBytes(val)}, ttl, false)
 	return nil
 }
 
@@ -70,7 +70,7 @@ func (s *Store) MultiSet(ctx context.Context, keys []string, vals [][]byte, ttl 
 		return err
 	}
 	for i, key := range keys {
-		s.put(key, cloneBytes(vals[i]), ttl, false)
+		s.put(key, stored{val: cloneBytes(vals[i])}, ttl, false)
 	}
 	return nil
 }
@@ -81,7 +81,7 @@ func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Durati
 	if err := s.begin(ctx); err != nil {
 		return false, err
 	}
-	_, added := s.put(key, cloneBytes(val), ttl, true)
+	_, added := s.put(key, stored{val: cloneBytes(val)}, ttl, true)
 	return added, nil
 }
 
@@ -127,14 +127,14 @@ func (s *Store) Increment(ctx context.Context, key string, delta int64) (int64, 
 	defer sh.mu.Unlock()
 	e := sh.live(key, h, now)
 	if e == nil {
-		sh.insert(key, h, delta, 0, now)
+		sh.insert(key, h, stored{val: delta}, 0, now)
 		return delta, nil
 	}
 	nv, r, err := increment(e.value(), delta)
 	if err != nil {
 		return 0, fmt.Errorf("memory: increment key %q: %w", key, err)
 	}
-	sh.update(e, nv, e.expires.Load())
+	sh.update(e, h, stored{val: nv}, e.expires.Load())
 	return r, nil
 }
 
@@ -211,7 +211,7 @@ func (s *Store) GetVersion(ctx context.Context, key string) ([]byte, cache.Versi
 	if !found {
 		return nil, nil, false, nil
 	}
-	b, err := toBytes(key, snap.val)
+	b, err := toBytes(key, snap.value())
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -226,7 +226,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, ver cache.Versio
 	if err := s.begin(ctx); err != nil {
 		return nil, false, err
 	}
-	newVer, ok := s.swap(key, ver, cloneBytes(val), ttl)
+	newVer, ok := s.swap(key, ver, stored{val: cloneBytes(val)}, ttl)
 	if !ok {
 		return nil, false, nil
 	}

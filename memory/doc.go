@@ -25,7 +25,10 @@
 // keep it busy, reads under the lock). A hit allocates nothing; its only
 // write is the bump of the entry's 2-bit read counter, which stops once
 // the counter is saturated, so hot keys cause no cache-line traffic
-// between cores. Writes take their shard's lock.
+// between cores, and, while a bounded shard misses (inserts new keys), a
+// count of its hits for the eviction policy's hill climber, spread over
+// four counters by goroutine; a shard that stops missing stops its
+// readers counting within 4096 hits. Writes take their shard's lock.
 //
 // # Eviction
 //
@@ -34,47 +37,56 @@
 // another shard if its own is empty): the store holds exactly MaxEntries
 // entries once full, never more, whatever the spread of keys over shards.
 //
-// Each shard runs S3-FIFO (Yang et al., SOSP 2023) with TinyLFU admission
-// (Einziger et al., 2017) and a small queue sized by its ghosts, as ARC
-// sizes its lists (Megiddo and Modha, FAST 2003):
+// Each shard runs W-TinyLFU (Einziger, Friedman and Manes, 2017), as
+// Caffeine and otter do, on rings of entry pointers instead of linked
+// lists, with its window sized as theirs by a hill climber on the hit rate:
 //
-//   - A new key enters the small FIFO queue. A key read while there moves
-//     to the main queue when it reaches the front (S3-FIFO's "evict early,
-//     promote late"), which makes one-time keys such as a scan's cheap to
-//     drop.
-//   - The main queue is a CLOCK: an entry at its front that was read since
-//     it was last there goes round again with one read taken; the first
-//     that was not is the victim.
-//   - A never-read key at the front of the small queue is evicted, unless
-//     a count-min sketch of recent uses says it was used more often than
-//     the main queue's victim (by a margin, so that keys of equal
-//     popularity do not replace each other endlessly); it then takes the
-//     victim's place. This is what keeps part of a loop longer than the
-//     cache in it, where S3-FIFO, FIFO and LRU keep none.
-//   - Keys evicted from either queue are remembered, approximately, in a
-//     ghost of 16-bit fingerprints. A key that comes back while remembered
-//     from the small queue goes to the main queue if it beats the victim,
-//     and the small queue grows by one entry: it was too short for that
-//     key. One remembered from the main queue makes the small queue shrink
-//     by one. The small queue starts at 1% of the shard, as W-TinyLFU's
-//     window does, and stays between 1% and 80%.
+//   - A new key enters the window, a FIFO queue. A key leaving it joins the
+//     main space only if a count-min sketch of recent uses says it was
+//     used more often than the main space's victim (TinyLFU's admission;
+//     by one more use if the victim was read in the main space, so that
+//     keys of a loop longer than the cache, used equally often, do not
+//     replace each other endlessly); otherwise it is evicted.
+//   - The main space is a segmented LRU made of two CLOCKs: a probation
+//     ring, whose first entry not read since it got there is the victim
+//     (one that was is promoted), and a protected ring of 80 % of the main
+//     space, whose entries go back to probation when it overflows unless
+//     read since they last passed.
+//   - The window starts at 1 % of the shard, as W-TinyLFU's, and a hill
+//     climber moves it between 1 % and 80 % (Caffeine's: a sixteenth of
+//     the shard at a time, on the same way while the hit rate of a sample
+//     of ten times the shard does not drop, back when it does). Its hits
+//     are counted by the shard's readers while the shard misses, and only
+//     then (see Reads).
+//   - Keys evicted from the window are remembered, approximately, in a
+//     ghost of 16-bit fingerprints. One that comes back for the first time
+//     makes the window grow by one when that costs the main space little
+//     (its hits are few beside such keys, or the window's entries are hit
+//     twice as often): keys reused once, a fixed number of keys later,
+//     miss until the window reaches that length, and the hit rate shows
+//     the climber no way there. If the hit rate then drops, that growth
+//     is undone and the ghost moves the window no more until the workload
+//     changes.
 //   - Expired entries are evicted first.
 //
 // Readers never touch the policy's structures: the read counter in the
 // entry is all a read changes, and the policy moves what it finds there
-// into the sketch when it next looks at the entry. The queues are rings of
-// entry pointers (8 bytes per entry, where a linked list costs 16 in every
-// entry); a removed entry is left in its ring, marked dead, until it
-// reaches the front.
+// into the sketch, and promotes the entry, when it next looks at it. The
+// queues are rings of entry pointers (8 bytes per entry, where a linked
+// list costs 16 in every entry); a removed entry is left in its ring,
+// marked dead, until it reaches the front.
 //
-// On the traces of benchmarks/cmd/hitratio (LIRS loop, cs and gli, ARC
-// OLTP and P3, Corda, Scarab, and Zipf 0.8 and 0.99 with and without
-// scans, at 0.1% to 25% of their distinct keys) this is within a point of
-// otter's W-TinyLFU or above it in all but two cells (OLTP at 0.1% and P3
-// at 10%, 1.5 and 1.7 points below), and keeps nearly the optimum of a
-// loop, where S3-FIFO keeps nothing. Where S3-FIFO beats otter (Zipf,
-// OLTP, Scarab, Corda: by up to 10 points) it stays within 0.9 points of
-// S3-FIFO; on the P3 workstation trace it is up to 4.4 points below it.
+// The sketch has 32 counters per entry and halves them after twenty times
+// the shard's uses, twice Caffeine's: a shard sees many more keys than it
+// holds, and with fewer counters, or a shorter memory, keys used equally
+// often look different by collisions alone.
+//
+// On the traces of benchmarks/cmd/hitratio (see
+// benchmarks/results/hitratio.md: LIRS loop, cs, gli, multi, sprite, ARC
+// OLTP and P3, cache2k web, Corda, Scarab and Zipf, at 0.1 % to 90 % of
+// their distinct keys) this keeps within a point of otter or above it in
+// every cell of the public traces, and nearly the optimum of a loop at
+// every size.
 //
 // # Expiry
 //
@@ -96,23 +108,30 @@
 // lock, with the shard's index in its low bits), which GetVersion returns
 // and CompareAndSwap checks: a value changed from A to B and back to A
 // does not match a version read while it held the first A. Versions are
-// uint64 values in a cache.Version, below 2^56: a shard's counter wraps
-// after 2^56 / shards writes.
+// uint64 values in a cache.Version, below 2^55: a shard's counter wraps
+// after 2^55 / shards writes.
 //
 // # Memory
 //
 // An entry is 48 bytes (key, value, version and state, expiry), plus its
 // key's bytes and, for a value that is not a pointer, the box the value
-// came in. A bounded shard adds, per entry of its share, about 11 bytes of
-// table, 8 of main queue, 8 of sketch and 3 of ghosts: for 1 Mi entries of
-// a 16-byte key and an int, 103 bytes per entry in all, where otter takes
-// 105 (BenchmarkMemoryHeap in benchmarks/). An unbounded store has no
-// queues, sketch or ghosts, and its table grows by doubling: 87 bytes.
+// came in, but for a value written by SetWord (a cache.Cache of an
+// integer, float or bool type on this store writes so): that one is held
+// in the entry, as its bits. A bounded shard adds, per entry of its share,
+// about 11 bytes of table, 8 to 10 of queues (8 once filled, up to 10 once
+// reads have moved entries between the main space's two rings), 16 of
+// sketch and 2 of ghost: for 1 Mi entries of a 16-byte key and an int,
+// written through a Cache, 101.7 bytes per entry in all, where otter takes
+// 104.6 (BenchmarkMemoryHeap in benchmarks/). An unbounded store has no
+// queues, sketch or ghost, and its table grows by doubling: 78.6 bytes.
 //
 // # Bytes and values
 //
 // The byte methods (Get, Set, ...) copy: the store never shares a byte
-// slice with its caller. The value methods (GetValue, SetValue, ...) share:
+// slice with its caller. The word methods (GetWord, SetWord, of
+// cache.WordStore) keep a value of at most eight bytes without pointers as
+// its bits, with no allocation; the others read it as the Go value it is
+// (GetValue boxes it). The value methods (GetValue, SetValue, ...) share:
 // they return exactly what was stored. An entry written by one path can be
 // read by the other: GetValue of a byte entry returns its []byte (the
 // store's own, which the caller must not modify); Get of a value entry

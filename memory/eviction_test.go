@@ -108,33 +108,102 @@ func TestReadKeysSurviveNewcomers(t *testing.T) {
 	checkInvariants(t, s)
 }
 
-func TestKeyEvictedEarlyFromSmallComesBackToMain(t *testing.T) {
+func TestKeyBackFromTheGhostGrowsTheWindowOnce(t *testing.T) {
 	s, _ := newTestStore(t, Options{MaxEntries: 100, Shards: 1})
 	ctx := t.Context()
 	for i := range 100 {
 		require.NoError(t, s.SetValue(ctx, "k"+strconv.Itoa(i), i, 0))
 	}
-	// The 101st key fills the main queue from the small one; k99, last in
-	// the small queue, is evicted: it was used no more than the main
-	// queue's keys.
+	sh := &s.shards[0]
+	require.Equal(t, 1, sh.pol.windowCap, "the window starts at its least")
+
+	// The 101st key pushes k99, last in the window, out: it was used no
+	// more often than the main space's victim.
 	require.NoError(t, s.SetValue(ctx, "x", 0, 0))
 	ok, _ := s.Exists(ctx, "k99")
-	require.False(t, ok, "the last unread key was evicted")
-	sh := &s.shards[0]
-	before := sh.pol.smallCap
+	require.False(t, ok, "the window's unread key was evicted")
 
-	// Back while its hash is in the small queue's ghost, and now used more
-	// often than the main queue's victim, k99 goes to the main queue, and
-	// the small queue grows: it was too short for k99.
+	// Back while its hash is in the ghost, and nothing in the main space
+	// read (a cold main space), k99 makes the window grow by one: it was
+	// too short for k99.
 	require.NoError(t, s.SetValue(ctx, "k99", 99, 0))
 	e := sh.tab.Load().find("k99", s.hash("k99"))
 	require.NotNil(t, e)
-	assert.Equal(t, inMain, e.queue())
-	assert.Equal(t, before+1, sh.pol.smallCap)
+	assert.Equal(t, inWindow, e.queue())
+	assert.True(t, e.returned())
+	assert.Equal(t, 2, sh.pol.windowCap)
 	require.NoError(t, s.SetValue(ctx, "fresh", 0, 0))
 	e = sh.tab.Load().find("fresh", s.hash("fresh"))
-	assert.Equal(t, inSmall, e.queue(), "a key never seen goes to the small queue")
+	assert.Equal(t, inWindow, e.queue(), "a key never seen starts in the window")
+	assert.False(t, e.returned())
+	assert.Equal(t, 2, sh.pol.windowCap, "and does not move it")
 	checkInvariants(t, s)
+}
+
+func TestKeyThatKeepsComingBackDoesNotGrowTheWindow(t *testing.T) {
+	s, _ := newTestStore(t, Options{MaxEntries: 100, Shards: 1})
+	ctx := t.Context()
+	for i := range 100 {
+		require.NoError(t, s.SetValue(ctx, "k"+strconv.Itoa(i), i, 0))
+	}
+	sh := &s.shards[0]
+	// A key that came back once already and was pushed out again (a key
+	// of a loop, which a longer window would not keep) is remembered so.
+	sh.mu.Lock()
+	sh.pol.ghost.add(s.hash("loop"), true)
+	sh.mu.Unlock()
+	require.NoError(t, s.SetValue(ctx, "loop", 0, 0))
+	e := sh.tab.Load().find("loop", s.hash("loop"))
+	require.NotNil(t, e)
+	assert.True(t, e.returned(), "it is still a key back from the ghost")
+	assert.Equal(t, 1, sh.pol.windowCap, "but the window stays as it was")
+	checkInvariants(t, s)
+}
+
+func TestReadProbationKeyIsPromotedAndTheUnreadOneEvicted(t *testing.T) {
+	s, _ := newTestStore(t, Options{MaxEntries: 10, Shards: 1})
+	ctx := t.Context()
+	for i := range 10 {
+		require.NoError(t, s.SetValue(ctx, "k"+strconv.Itoa(i), i, 0))
+	}
+	// k0, at the front of the probation ring, is read; k1, behind it, is
+	// not.
+	_, found, _ := s.GetValue(ctx, "k0")
+	require.True(t, found)
+	require.NoError(t, s.SetValue(ctx, "x", 0, 0))
+	sh := &s.shards[0]
+	e := sh.tab.Load().find("k0", s.hash("k0"))
+	require.NotNil(t, e, "the read key stays")
+	assert.Equal(t, inProtected, e.queue(), "promoted when the CLOCK passed it")
+	assert.True(t, e.proven())
+	// k9 left the window for the main space's victim k1: both used once,
+	// so k9 was not admitted.
+	for k, want := range map[string]bool{"k1": true, "k9": false, "x": true} {
+		ok, _ := s.Exists(ctx, k)
+		assert.Equal(t, want, ok, k)
+	}
+	checkInvariants(t, s)
+}
+
+func TestAdmissionNeedsOneMoreUseAgainstAVictimReadInTheMainSpace(t *testing.T) {
+	s, _ := newTestStore(t, Options{MaxEntries: 100, Shards: 1})
+	sh := &s.shards[0]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	v := &entry{key: "victim"}
+	hv, hc := s.hash("victim"), s.hash("candidate")
+	for range 3 {
+		sh.pol.freq.increment(hv)
+	}
+	for range 4 {
+		sh.pol.freq.increment(hc)
+	}
+	require.Equal(t, sh.pol.freq.estimate(hv)+1, sh.pol.freq.estimate(hc))
+	assert.True(t, sh.admits(hc, v), "used more often than a victim never read in the main space")
+	v.markProven()
+	assert.False(t, sh.admits(hc, v), "one use more is not enough against a victim read there")
+	sh.pol.freq.increment(hc)
+	assert.True(t, sh.admits(hc, v), "two are")
 }
 
 func TestLoopLongerThanTheCacheStillHits(t *testing.T) {
@@ -158,10 +227,45 @@ func TestLoopLongerThanTheCacheStillHits(t *testing.T) {
 	}
 	// The optimum keeps half the loop: 50 %. FIFO, LRU and S3-FIFO keep
 	// evicting each key before it comes round again: 0 %. The policy
-	// lands near 40 %, moved a little by the hash seed (37 % in the worst
-	// of 400 runs), so the bound leaves room below that.
-	assert.Greater(t, float64(hits)/float64(reads), 0.30, "%d hits in %d reads", hits, reads)
+	// lands at 47.8 % (in each of 200 runs: the hash seed hardly moves
+	// it), the first round, all misses, included.
+	assert.Greater(t, float64(hits)/float64(reads), 0.40, "%d hits in %d reads", hits, reads)
 	checkInvariants(t, s)
+}
+
+func TestLoopKeepsNearlyTheOptimumAtEveryCapacity(t *testing.T) {
+	const loop = 2000
+	keys := make([]string, loop)
+	for i := range keys {
+		keys[i] = "loop" + strconv.Itoa(i)
+	}
+	for _, capacity := range []int{400, 1000, 1600} {
+		t.Run(strconv.Itoa(capacity), func(t *testing.T) {
+			s, _ := newTestStore(t, Options{MaxEntries: capacity})
+			ctx := t.Context()
+			hits, reads := 0, 0
+			for round := range 40 {
+				for i, k := range keys {
+					_, ok, _ := s.GetValue(ctx, k)
+					if round >= 10 { // once the climber has settled
+						reads++
+						if ok {
+							hits++
+						}
+					}
+					if !ok {
+						require.NoError(t, s.SetValue(ctx, k, i, 0))
+					}
+				}
+			}
+			// The optimum keeps capacity of the loop's keys: 20, 50 and
+			// 80 %; LRU and FIFO, none. The policy keeps 97 to 99 % of
+			// the optimum (19.2, 49.5 and 78.2 % in the worst of 40 runs).
+			optimum := float64(capacity) / loop
+			assert.Greater(t, float64(hits)/float64(reads), 0.9*optimum, "%d hits in %d reads", hits, reads)
+			checkInvariants(t, s)
+		})
+	}
 }
 
 func TestKeysReusedSoonHitAsInLRU(t *testing.T) {
@@ -169,11 +273,13 @@ func TestKeysReusedSoonHitAsInLRU(t *testing.T) {
 	s, _ := newTestStore(t, Options{MaxEntries: capacity, Shards: 1})
 	ctx := t.Context()
 	// Every key is used twice, 400 uses apart, and never again: only
-	// recency tells. LRU hits every second use (50 %); a small queue of
-	// 1 % or 10 % of the cache, none. The policy's small queue grows with
-	// every key that comes back after leaving it, until it holds them:
-	// near 42 %, 38 % in the worst of 200 runs (the hash seed moves the
-	// sketch's collisions), so the bound leaves room below that.
+	// recency tells. LRU hits every second use (50 %); a window of 1 % or
+	// 10 % of the cache, none, and a hill climber on the hit rate alone
+	// sees no change until the window reaches 400 (otter: 2.4 %). The
+	// window grows with every key that comes back after leaving it while
+	// the main space is cold, until it holds them: near 41 %, 40.7 % in
+	// the worst of 200 runs (the hash seed moves the sketch's
+	// collisions), so the bound leaves room below that.
 	hits, reads := 0, 0
 	for i := range 60_000 {
 		k := i / 2
@@ -215,21 +321,27 @@ func TestGhostRemembersRecentKeysAndForgetsOldOnes(t *testing.T) {
 	var g ghost
 	g.init(1000)
 	for h := range uint64(200) {
-		g.add(h * 0x9e3779b97f4a7c15)
+		g.add(h*0x9e3779b97f4a7c15, h%2 == 0)
 	}
-	remembered := 0
+	remembered, flags := 0, 0
 	for h := range uint64(200) {
-		if g.take(h * 0x9e3779b97f4a7c15) {
+		if found, again := g.take(h * 0x9e3779b97f4a7c15); found {
 			remembered++
+			if again == (h%2 == 0) {
+				flags++
+			}
 		}
 	}
 	// 200 keys in 1000 slots: a few collide.
 	assert.Greater(t, remembered, 160)
-	assert.False(t, g.take(0), "take forgets")
+	assert.Equal(t, remembered, flags, "each key keeps whether it had come back before")
+	found, _ := g.take(0)
+	assert.False(t, found, "take forgets")
 
-	g.add(7)
+	g.add(7, false)
 	for h := range uint64(10_000) {
-		g.add(h<<20 | 1)
+		g.add(h<<20|1, false)
 	}
-	assert.False(t, g.take(7), "ten times the slots later, a key is forgotten (this one is)")
+	found, _ = g.take(7)
+	assert.False(t, found, "ten times the slots later, a key is forgotten (this one is)")
 }

@@ -21,33 +21,39 @@ func (g *ghost) init(n int) {
 	g.slots = make([]uint16, max(n, 1))
 }
 
-// slot returns the slot and the fingerprint (never 0) of hash h.
+// slot returns the slot and the fingerprint (never 0, low bit clear) of
+// hash h.
 func (g *ghost) slot(h uint64) (int, uint16) {
 	h = spread(h ^ 0x9e3779b97f4a7c15)
 	i, _ := bits.Mul64(h, uint64(len(g.slots)))
-	return int(i), uint16(h) | 1
+	return int(i), uint16(h)&^1 | 2
 }
 
-// add remembers the key of hash h.
-func (g *ghost) add(h uint64) {
+// add remembers the key of hash h, and whether it had come back before.
+func (g *ghost) add(h uint64, again bool) {
 	if g.slots == nil {
 		return
 	}
 	i, fp := g.slot(h)
+	if again {
+		fp |= 1
+	}
 	g.slots[i] = fp
 }
 
-// take reports whether the key of hash h is remembered, and forgets it.
-func (g *ghost) take(h uint64) bool {
+// take reports whether the key of hash h is remembered, and if so whether
+// it had come back before, and forgets it.
+func (g *ghost) take(h uint64) (found, again bool) {
 	if g.slots == nil {
-		return false
+		return false, false
 	}
 	i, fp := g.slot(h)
-	if g.slots[i] != fp {
-		return false
+	if g.slots[i]&^1 != fp {
+		return false, false
 	}
+	again = g.slots[i]&1 != 0
 	g.slots[i] = 0
-	return true
+	return true, again
 }
 
 // reset forgets every key.

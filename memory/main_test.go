@@ -109,7 +109,7 @@ func checkInvariants(t testing.TB, s *Store) {
 			}
 		}
 		if s.bound != nil {
-			m := countRing(t, &sh.pol.small, inSmall) + countRing(t, &sh.pol.main, inMain)
+			m := countRing(t, &sh.pol.window, inWindow) + countRing(t, &sh.pol.probation, inProbation) + countRing(t, &sh.pol.protected, inProtected)
 			if m != n {
 				t.Errorf("shard %d: queues hold %d entries, table %d", i, m, n)
 			}

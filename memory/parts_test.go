@@ -58,10 +58,11 @@ func TestSketchCountsUsesAndForgetsOldOnes(t *testing.T) {
 	assert.Equal(t, uint64(5), s.estimate(42))
 	assert.Equal(t, uint64(1), s.estimate(7))
 	assert.LessOrEqual(t, s.estimate(99), uint64(1), "an unseen key: at most a collision")
-	for h := range uint64(10_000) {
+	for h := range uint64(sketchSample * 1000) {
 		s.increment(h<<32 | 0xabc)
 	}
-	// Ten thousand increments (ten times the size) halve every counter.
+	// Twenty thousand increments (sketchSample times the size) halve
+	// every counter.
 	assert.Less(t, s.estimate(42), uint64(5))
 	for range 100 {
 		s.increment(42)
@@ -96,13 +97,13 @@ func TestExpiryHeapFindsAnEntryWhoseExpiryMovedEarlier(t *testing.T) {
 func TestEntryKeepsItsPolicyBitsAcrossWrites(t *testing.T) {
 	e := &entry{}
 	e.set("a", 1, 0)
-	e.setQueue(inMain, 2)
+	e.setQueue(inProtected, 2)
 	e.set("b", 2, 5)
 	snap, ok, retry := e.read()
 	require.True(t, ok)
 	require.False(t, retry)
-	assert.Equal(t, snapshot{"b", 2, 5}, snap)
-	assert.Equal(t, inMain, e.queue())
+	assert.Equal(t, snapshot{val: "b", version: 2, expires: 5}, snap)
+	assert.Equal(t, inProtected, e.queue())
 	assert.Equal(t, uint64(2), e.freq())
 	assert.True(t, e.takeRead())
 	assert.True(t, e.takeRead())

@@ -9,6 +9,12 @@ package memory
 // pop drops it. live counts the entries that are not dead; when the dead
 // outnumber them the ring is compacted, so that it never holds more than
 // twice its live entries (plus a little).
+//
+// A ring grows by a quarter when full and shrinks to a quarter over its
+// entries when they fill less than half of it: the policy's rings change
+// sizes (entries move from the probation ring to the protected one as they
+// are read), and their buffers together stay within about 1.25 slots per
+// entry of the shard.
 type ring struct {
 	buf  []*entry
 	head int // index of the front entry
@@ -19,7 +25,7 @@ type ring struct {
 // push adds e at the back.
 func (r *ring) push(e *entry) {
 	if r.n == len(r.buf) {
-		r.resize(max(16, len(r.buf)+len(r.buf)/2))
+		r.resize(max(16, len(r.buf)+len(r.buf)/4))
 	}
 	i := r.head + r.n
 	if i >= len(r.buf) {
@@ -42,6 +48,9 @@ func (r *ring) pop() *entry {
 		r.n--
 		if !e.dead() {
 			r.live--
+			if len(r.buf) > 256 && 2*r.n < len(r.buf) {
+				r.resize(r.n + r.n/4 + 16)
+			}
 			return e
 		}
 	}

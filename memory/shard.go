@@ -13,9 +13,13 @@ import (
 // and the entries it points to, without the lock; writers hold mu.
 type shard struct {
 	tab atomic.Pointer[table]
-	// Keeps the lock, which every write takes, off the cache line of tab,
-	// which every read loads.
-	_ [56]byte
+	// counting tells readers to count their hits in hits (see hits.go).
+	// It shares the line of tab, which every read loads.
+	counting atomic.Bool
+	// Keeps the lock, which every write takes, off the cache line of tab.
+	_ [55]byte
+
+	hits hitCounter // the hits of a bounded shard, for its climber
 
 	// mu guards every field below, the changes of tab and of the entries.
 	mu sync.Mutex
@@ -65,7 +69,7 @@ func (sh *shard) hash(key string) uint64 { return maphash.String(sh.seed, key) }
 
 // nextVersion returns a version for a write in this shard: larger than any
 // earlier one of the shard, and different from those of other shards
-// (until the shard's 2^(56-log2(shards)) writes wrap the counter).
+// (until the shard's 2^(55-log2(shards)) writes wrap the counter).
 func (sh *shard) nextVersion() uint64 {
 	sh.seq++
 	return (sh.seq<<sh.idBits | sh.id) & (1<<verBits - 1)
@@ -84,19 +88,19 @@ func (sh *shard) live(key string, h uint64, now int64) *entry {
 
 // insert stores a new entry for key, which must be absent, evicting first
 // if the store is full. The lock must be held.
-func (sh *shard) insert(key string, h uint64, val any, expires, now int64) *entry {
+func (sh *shard) insert(key string, h uint64, val stored, expires, now int64) *entry {
 	if sh.bound != nil && sh.bound.count.Add(1) > sh.bound.max {
 		sh.makeRoom(now)
 	}
-	e := &entry{key: key}
-	e.set(val, sh.nextVersion(), expires)
+	e := newEntry(key, val.word)
+	e.write(val, sh.nextVersion(), expires)
 	t := sh.tab.Load()
 	if t.full() {
 		sh.grow(t)
 		t = sh.tab.Load()
 	}
 	if sh.bound != nil {
-		sh.place(e, h, now)
+		sh.place(e, h)
 	}
 	t.insert(e, h)
 	if expires != 0 {
@@ -143,16 +147,54 @@ func (sh *shard) makeRoom(now int64) {
 	}
 }
 
-// update gives the live entry e a new value and expiry. An overwrite counts
-// as a use of the key for eviction. The lock must be held.
-func (sh *shard) update(e *entry, val any, expires int64) {
+// update gives the live entry e of key hash h a new value and expiry, and
+// returns the key's entry: e, or, when e cannot hold val (a wordEntry and
+// val no word, or a word of another type, or the other way round), a new
+// entry that took e's place. An overwrite counts as a use of the key for eviction. The
+// lock must be held.
+func (sh *shard) update(e *entry, h uint64, val stored, expires int64) *entry {
 	old := e.expires.Load()
-	e.set(val, sh.nextVersion(), expires)
+	if !e.holds(val) {
+		e = sh.replace(e, h, val, expires)
+	} else {
+		e.write(val, sh.nextVersion(), expires)
+	}
 	sh.expiryChanged(e, old, expires)
 	if sh.bound != nil {
 		e.touch()
 	}
 	sh.waiters.Wake(e.key)
+	return e
+}
+
+// replace puts a new entry of val's kind, holding val and the expiry
+// expires, in the place of e, whose key has hash h, and returns it: it
+// takes e's place in the table and in the policy's queues (at the back of
+// e's ring, with e's reads and marks), and an item of its own in the
+// expiry heap. It is written before it is published, so readers see e's
+// value or val; those holding e find it removed and look the key up again
+// (see Store.load). The lock must be held.
+func (sh *shard) replace(e *entry, h uint64, val stored, expires int64) *entry {
+	n := newEntry(e.key, val.word)
+	n.write(val, sh.nextVersion(), expires)
+	n.state.Or(e.state.Load() & (stFreq | stQueue | stReturned | stProven))
+	sh.tab.Load().replace(e, n, h)
+	switch e.queue() {
+	case inWindow:
+		sh.pol.window.push(n)
+		sh.pol.window.died()
+	case inProbation:
+		sh.pol.probation.push(n)
+		sh.pol.probation.died()
+	case inProtected:
+		sh.pol.protected.push(n)
+		sh.pol.protected.died()
+	}
+	if expires != 0 {
+		sh.exp.push(n, expires)
+	}
+	e.kill()
+	return n
 }
 
 // setExpires changes the expiry of the live entry e, keeping its value and
@@ -195,10 +237,12 @@ func (sh *shard) remove(e *entry, h uint64) {
 		return
 	}
 	switch e.queue() {
-	case inSmall:
-		sh.pol.small.died()
-	case inMain:
-		sh.pol.main.died()
+	case inWindow:
+		sh.pol.window.died()
+	case inProbation:
+		sh.pol.probation.died()
+	case inProtected:
+		sh.pol.protected.died()
 	}
 	hadExpiry := e.expires.Load() != 0
 	e.kill()

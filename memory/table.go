@@ -170,6 +170,30 @@ func (t *table) remove(e *entry, h uint64) bool {
 	return false
 }
 
+// replace puts n, an entry of the same key, in the slot of e, whose key
+// has hash h. Readers see e or n there. The shard's lock must be held.
+func (t *table) replace(e, n *entry, h uint64) {
+	tag, groups := tagOf(h), len(t.groups)
+	i := t.home(h)
+	for range groups {
+		g := &t.groups[i]
+		c := g.ctrl.Load()
+		for m := matches(c, tag); m != 0; m &= m - 1 {
+			j := bits.TrailingZeros64(m) >> 3
+			if g.slots[j].Load() == e {
+				g.slots[j].Store(n)
+				return
+			}
+		}
+		if hasEmpty(c) {
+			return
+		}
+		if i++; i == groups {
+			i = 0
+		}
+	}
+}
+
 // each calls f for every entry of t. The shard's lock must be held, and f
 // must not change t.
 func (t *table) each(f func(e *entry)) {

@@ -16,7 +16,7 @@ func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, 
 		return nil, 0, false, nil
 	}
 	expires := snap.expires
-	b, err := toBytes(key, snap.val)
+	b, err := toBytes(key, snap.value())
 	if err != nil {
 		return nil, 0, false, err
 	}
@@ -42,5 +42,5 @@ func (s *Store) GetValueTTL(ctx context.Context, key string) (any, time.Duration
 	if snap.expires != 0 {
 		ttl = max(time.Duration(snap.expires-s.now()), 1)
 	}
-	return snap.val, ttl, true, nil
+	return snap.value(), ttl, true, nil
 }

@@ -17,7 +17,7 @@ func (s *Store) GetValue(ctx context.Context, key string) (any, bool, error) {
 		return nil, false, err
 	}
 	snap, found := s.load(key, true)
-	return snap.val, found, nil
+	return snap.value(), found, nil
 }
 
 // GetValueVersion returns the value of key, as GetValue does, its version
@@ -30,7 +30,7 @@ func (s *Store) GetValueVersion(ctx context.Context, key string) (any, cache.Ver
 	if !found {
 		return nil, nil, false, nil
 	}
-	return snap.val, snap.version, true, nil
+	return snap.value(), snap.version, true, nil
 }
 
 // SetValue stores val under key with ttl (<= 0: no expiry), replacing any
@@ -39,7 +39,7 @@ func (s *Store) SetValue(ctx context.Context, key string, val any, ttl time.Dura
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
-	s.put(key, val, ttl, false)
+	s.put(key, stored{val: val}, ttl, false)
 	return nil
 }
 
@@ -49,7 +49,7 @@ func (s *Store) AddValue(ctx context.Context, key string, val any, ttl time.Dura
 	if err := s.begin(ctx); err != nil {
 		return false, err
 	}
-	_, added := s.put(key, val, ttl, true)
+	_, added := s.put(key, stored{val: val}, ttl, true)
 	return added, nil
 }
 
@@ -61,7 +61,7 @@ func (s *Store) CompareAndSwapValue(ctx context.Context, key string, ver cache.V
 	if err := s.begin(ctx); err != nil {
 		return nil, false, err
 	}
-	newVer, ok := s.swap(key, ver, val, ttl)
+	newVer, ok := s.swap(key, ver, stored{val: val}, ttl)
 	if !ok {
 		return nil, false, nil
 	}

@@ -31,6 +31,9 @@ var formats = map[string]func(io.Reader) ([]uint64, error){
 	// u64: big-endian 8-byte keys (the Corda and Scarab traces of otter's
 	// simulator).
 	"u64": readU64,
+	// i32: big-endian 4-byte keys (the cache2k traces of Caffeine's
+	// simulator: web07, web12, orm-busy, orm-night).
+	"i32": readI32,
 }
 
 // load reads the trace of spec, "format:path"; a .gz path is gunzipped.
@@ -38,7 +41,7 @@ func load(spec string) (trace, error) {
 	format, path, ok := strings.Cut(spec, ":")
 	read := formats[format]
 	if !ok || read == nil {
-		return trace{}, fmt.Errorf("trace %q: want format:path with format lirs, arc or u64", spec)
+		return trace{}, fmt.Errorf("trace %q: want format:path with format lirs, arc, u64 or i32", spec)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -59,7 +62,7 @@ func load(spec string) (trace, error) {
 		return trace{}, fmt.Errorf("%s: %w", path, err)
 	}
 	name := filepath.Base(path)
-	for _, ext := range []string{".gz", ".trace", ".bin"} {
+	for _, ext := range []string{".gz", ".xz", ".trace", ".bin"} {
 		name = strings.TrimSuffix(name, ext)
 	}
 	return trace{name: name, keys: keys}, nil
@@ -107,6 +110,20 @@ func readU64(r io.Reader) ([]uint64, error) {
 			return nil, err
 		}
 		keys = append(keys, binary.BigEndian.Uint64(b[:]))
+	}
+}
+
+func readI32(r io.Reader) ([]uint64, error) {
+	var keys []uint64
+	var b [4]byte
+	for {
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			if err == io.EOF {
+				return keys, nil
+			}
+			return nil, err
+		}
+		keys = append(keys, uint64(binary.BigEndian.Uint32(b[:])))
 	}
 }
 

@@ -1,0 +1,92 @@
+package cache
+
+import (
+	"context"
+	"reflect"
+	"time"
+	"unsafe"
+)
+
+// heldValues returns how a Cache of V keeps its values in h's ValueStore:
+// as words, if V is a word type and the store a WordStore, as h does
+// otherwise.
+func heldValues[V any](h held[V]) values[V] {
+	if ws, ok := h.vs.(WordStore); ok && isWord(reflect.TypeFor[V]()) {
+		var zero V
+		return words[V]{h, ws, any(zero)}
+	}
+	return h
+}
+
+// isWord reports whether values of t can be held as a word: at most eight
+// bytes, no pointers.
+func isWord(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64:
+		return t.Size() <= 8
+	}
+	return false
+}
+
+// words keeps values of a word type V in a WordStore as their bits, and
+// reads and writes them with no allocation; what the word methods do not
+// cover (versions, adds, multi-key writes, a value of another type found
+// under a key) goes through held.
+type words[V any] struct {
+	held[V]
+	ws   WordStore
+	like any // a V, whose type the store checks and keeps
+}
+
+// toWord returns the bits of v: its bytes in the low bytes, in memory
+// order. V is at most eight bytes (see isWord).
+func toWord[V any](v V) uint64 {
+	var bits uint64
+	*(*V)(unsafe.Pointer(&bits)) = v
+	return bits
+}
+
+// fromWord returns the V whose bytes are the low bytes of bits.
+func fromWord[V any](bits uint64) V {
+	return *(*V)(unsafe.Pointer(&bits))
+}
+
+func (p words[V]) get(ctx context.Context, key string) (v V, found bool, err error) {
+	bits, isWord, found, err := p.ws.GetWord(ctx, key, p.like)
+	if err != nil || !found {
+		return v, false, err
+	}
+	if !isWord {
+		// Another type (an int64 of Increment, bytes...): as held.
+		return p.held.get(ctx, key)
+	}
+	return fromWord[V](bits), true, nil
+}
+
+func (p words[V]) multiGet(ctx context.Context, keys []string, hit func(int, V)) error {
+	for i, key := range keys {
+		v, found, err := p.get(ctx, key)
+		if err != nil {
+			return err
+		}
+		if found {
+			hit(i, v)
+		}
+	}
+	return nil
+}
+
+func (p words[V]) set(ctx context.Context, key string, v V, ttl time.Duration) error {
+	return p.ws.SetWord(ctx, key, p.like, toWord(v), ttl)
+}
+
+func (p words[V]) multiSet(ctx context.Context, keys []string, vs []V, ttl time.Duration) error {
+	for i, key := range keys {
+		if err := p.set(ctx, key, vs[i], ttl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
