@@ -91,8 +91,10 @@
 // Single-key operations go to the key's node. MultiGet and MultiSet accept
 // keys of any slots: rueidis splits their pipeline by node and sends the
 // parts in parallel. Clear visits every master that the client knows of
-// and skips replicas. Pub/Sub of Watch is broadcast over the whole
-// Cluster, so a Store needs one subscription on any node.
+// and skips replicas. Watch tracks a key on a dedicated connection to the
+// key's own node (RESP3 client tracking: Redis pushes an invalidation
+// when the key changes), learnt from the MOVED reply of the node first
+// asked, so a Store holds at most one tracking connection per master.
 //
 // # Sentinel
 //

@@ -13,7 +13,8 @@ import (
 // show a Cache only the nine methods of cache.Store, as a store written
 // against the required interface alone would: every optional operation
 // then takes the Cache's fallback, and waiters on another instance are
-// woken by polling (cache.PollWatcher) instead of a release message.
+// woken by polling (cache.PollWatcher) instead of an invalidation that
+// Redis pushes (client tracking).
 func TestConformanceWithRequiredMethodsOnly(t *testing.T) {
 	d := deployments[0] // standalone: the fallbacks do not depend on the deployment
 	h := cachetest.Harness{

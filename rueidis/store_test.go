@@ -281,7 +281,7 @@ func TestCloseMakesLaterCallsReturnErrClosedAndLeavesClientOpen(t *testing.T) {
 		s, client := d.newStore(t, Options{})
 		ctx, key := context.Background(), testKey(t, s)
 		if _, _, err := s.Watch(ctx, key); err != nil {
-			t.Fatal(err) // starts the subscription, which Close must end
+			t.Fatal(err) // opens the tracking connection, which Close must give back
 		}
 		for i := 0; i < 2; i++ {
 			if err := s.Close(); err != nil {

@@ -19,7 +19,7 @@ import (
 // and this store's own deletes. The returned channel is closed within
 // about a round trip of such a change. A wake-up means "the key may have
 // changed": a caller that waits for one holder of a lock reads the key
-// again after each (cache.Lease does). stop ends the watch; it must be
+// again after each (lock.Red does). stop ends the watch; it must be
 // called, also after the channel was closed, and calling it again does
 // nothing. Close wakes every watch.
 //
