@@ -29,7 +29,7 @@ const (
 	stampedeDeadline = 2 * time.Second
 )
 
-// BenchmarkStampede runs the seed's stampede pattern: stampedeCallers
+// BenchmarkStampede runs the cache-stampede pattern: stampedeCallers
 // goroutines, over stampedeInstances instances, each call
 // Do(key, get; if missing {load; set}) on one new key. One op is one such
 // round, until every caller has the value. It reports:

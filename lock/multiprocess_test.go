@@ -33,7 +33,7 @@ const (
 	goroutinesPerProcess = 8
 )
 
-// TestLoaderRunsOnceAcrossProcesses is the seed's example across real
+// TestLoaderRunsOnceAcrossProcesses is the cache-stampede example across real
 // processes: the test binary starts itself three times, and in each child
 // eight goroutines run Do(get; if missing { expensive(); set }) on one key
 // of a Redis or memcached server. The loader holds the lock until every

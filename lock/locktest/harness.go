@@ -1,5 +1,5 @@
 // Package locktest is the conformance suite of the locks of package lock on
-// a store: lock.Red (the seed's stampede example across store instances,
+// a store: lock.Red (the cache-stampede example across store instances,
 // lease expiry, prompt wake-up, release by non-owners, Do's clean-up) and
 // lock.Optimistic (CAS across instances, lock.Update). It runs on the
 // Harness of package cache/cachetest:

@@ -21,7 +21,7 @@ import (
 // any of them runs, so that nothing depends on it expiring.
 const longLease = time.Minute
 
-// runRedLock checks lock.Red on the store: the seed's stampede example
+// runRedLock checks lock.Red on the store: the cache-stampede example
 // across store instances, lease expiry, prompt wake-up on release, release
 // by non-owners, and Do's clean-up.
 func runRedLock(t *testing.T, h cachetest.Harness) {
@@ -116,7 +116,7 @@ func acquired(t *testing.T, c *cache.Cache[string, string], key string, lease ti
 	return l
 }
 
-// redLoaderRunsOnce is the seed's example: 24 goroutines spread over three
+// redLoaderRunsOnce is the cache-stampede example: 24 goroutines spread over three
 // store instances run Do(get; if missing { expensive(); set }) on one key
 // at once. The loader runs once, after every other goroutine is waiting,
 // and every goroutine returns its value.
