@@ -171,7 +171,11 @@ type ValueTTLGetter interface {
 // ttl counts as not added.
 type Fencer interface {
 	// AddFenced writes val with the given ttl if key is absent, as Add
-	// does, and if it did, returns the next fencing token of key.
+	// does, and if it did, returns the next fencing token of key. An error
+	// that matches errors.ErrUnsupported says that the store cannot do it
+	// for this key in one step (on a Redis Cluster, a key whose counter is
+	// in another hash slot), and that it wrote nothing: the Cache then
+	// takes the two steps, with the counter at key+FenceSuffix.
 	AddFenced(ctx context.Context, key string, val []byte, ttl time.Duration) (fence uint64, added bool, err error)
 }
 

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -30,7 +31,10 @@ func (e Entry) AddFenced(ctx context.Context, val []byte, ttl time.Duration) (fe
 		return 0, false, err
 	}
 	if e.b.fence != nil {
-		return e.b.fence.AddFenced(ctx, e.key, val, ttl)
+		fence, added, err = e.b.fence.AddFenced(ctx, e.key, val, ttl)
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return fence, added, err
+		}
 	}
 	sent := time.Now()
 	if added, err = e.b.store.Add(ctx, e.key, val, ttl); err != nil || !added {

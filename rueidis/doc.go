@@ -78,6 +78,9 @@
 //	CompareAndExpire    script: GET, PEXPIRE or PERSIST (a lease's extension)
 //	GetTTL              GET and PTTL, pipelined
 //	CompareAndSwap      script: GET, SET [PX ms]
+//	AddFenced           script: SET NX [PX ms], TIME, GET and SET of the
+//	                    counter key-fence (lock.Red with its fencing token;
+//	                    on a Cluster, for a key whose counter is in its slot)
 //	MultiGet            MGET, one per hash slot on a Cluster, pipelined
 //	MultiSet            a pipeline of SET [PX ms]
 //	Clear               SCAN MATCH and UNLINK, or FLUSHDB, on every master

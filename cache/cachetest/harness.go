@@ -168,6 +168,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Keys", func(t *testing.T) { runKeys(t, h) })
 	t.Run("Operations", func(t *testing.T) { runOperations(t, h) })
 	t.Run("Expiry", func(t *testing.T) { runExpiry(t, h) })
+	t.Run("Probe", func(t *testing.T) { runProbe(t, h) })
 	t.Run("Serializers", func(t *testing.T) { runSerializers(t, h) })
 	t.Run("Hooks", func(t *testing.T) { runHooks(t, h) })
 	t.Run("Errors", func(t *testing.T) { runErrors(t, h) })

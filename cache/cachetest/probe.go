@@ -1,0 +1,51 @@
+package cachetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cachekit/cachekit/cache"
+)
+
+// runProbe checks Cache.Probe and MultiProbe, what package loader reads
+// every key with: a value with the time it has left (where the store
+// tells: Cache.KnowsTTL), an empty value as a hit, a value with no expiry
+// as TTL 0, and the entry beside a missing key, in one call for many keys
+// (MultiTTLGetter on a store that has it, a call per key otherwise).
+func runProbe(t *testing.T, h Harness) {
+	s := h.store(t)
+	ctx := t.Context()
+	c := NewCache[string, string](t, s, cache.Options[string, string]{Namespace: "probe", Serializer: RawString{}})
+	require.NoError(t, c.Set(ctx, "ttl", "v", cache.TTL(time.Hour)))
+	require.NoError(t, c.Set(ctx, "forever", ""))
+	require.NoError(t, c.Entry("absent", "-mark").Set(ctx, []byte("marked"), time.Hour))
+
+	keys := []string{c.Key("ttl"), c.Key("forever"), c.Key("absent"), c.Key("unmarked")}
+	probe := cache.Probe{TTL: true, Beside: "-mark"}
+	got, err := c.MultiProbe(ctx, probe, keys)
+	require.NoError(t, err)
+	require.Len(t, got, len(keys))
+	one := make([]cache.Probed[string], len(keys))
+	for i, k := range keys {
+		one[i], err = c.Probe(ctx, probe, k)
+		require.NoError(t, err)
+	}
+	for name, got := range map[string][]cache.Probed[string]{"MultiProbe": got, "Probe": one} {
+		assert.True(t, got[0].Found, "%s: a value with a TTL", name)
+		assert.Equal(t, "v", got[0].Value, name)
+		if c.KnowsTTL() {
+			assert.Greater(t, got[0].TTL, 50*time.Minute, "%s: the time left of a value written for an hour", name)
+			// memcached counts in whole seconds, rounded up.
+			assert.LessOrEqual(t, got[0].TTL, time.Hour+2*time.Second, name)
+		}
+		assert.True(t, got[1].Found, "%s: an empty value is a hit", name)
+		assert.Zero(t, got[1].TTL, "%s: a value with no expiry has TTL 0", name)
+		assert.False(t, got[2].Found, name)
+		assert.Equal(t, []byte("marked"), got[2].Beside, "%s: the entry beside a missing key", name)
+		assert.False(t, got[3].Found, name)
+		assert.Nil(t, got[3].Beside, "%s: no entry beside", name)
+	}
+}
