@@ -25,7 +25,9 @@ func (l *Loader[K, V]) refresh(ctx context.Context, key K, k string) {
 
 // reload reloads key in the background, once across processes: it tries
 // the key's lock without waiting (a process that finds it taken is
-// reloading the key, or loading it), reads the value's version, runs fn,
+// reloading the key, or loading it), checks that the value is still due
+// for a refresh (a refresh that started late, after another process's
+// had written, finds it young again), reads the value's version, runs fn,
 // and writes its value only if the key still holds that version. An
 // error of fn keeps the old value; an ErrNotFound removes it (the key has
 // no value any more). It is reported as an OpRefresh: Ok when it wrote,
@@ -47,6 +49,10 @@ func (l *Loader[K, V]) reload(ctx context.Context, key K, k string) {
 		defer cancel()
 		_ = red.Release(rctx)
 	}()
+	if due, err := l.due(ctx, key, k); err != nil || !due {
+		e.Err = err
+		return
+	}
 	p, err := l.probeStore(ctx, k, cache.Probe{Version: true})
 	if err != nil || !p.Found {
 		e.Err = err // the key is gone (or was never decodable): nothing to refresh
@@ -75,4 +81,15 @@ func (l *Loader[K, V]) reload(ctx context.Context, key K, k string) {
 		return
 	}
 	_, e.Ok, e.Err = l.c.CompareAndSwap(wctx, key, p.Version, v, append(l.opts.Write[:len(l.opts.Write):len(l.opts.Write)], cache.TTL(ttl))...)
+}
+
+// due reports whether key's value (backend key k), read from the store
+// with its TTL, is still due for a refresh: ageing or stale.
+func (l *Loader[K, V]) due(ctx context.Context, key K, k string) (bool, error) {
+	p, err := l.probeStore(ctx, k, cache.Probe{TTL: true})
+	if err != nil || !p.Found {
+		return false, err
+	}
+	s := l.state(key, p)
+	return s == ageing || s == stale, nil
 }

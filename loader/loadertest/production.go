@@ -50,6 +50,7 @@ func agesUnknown(t *testing.T, h cachetest.Harness) {
 func runAges(t *testing.T, h cachetest.Harness) {
 	t.Run("RefreshAheadReloadsOnceAcrossInstances", func(t *testing.T) { refreshOnce(t, h) })
 	t.Run("RefreshKeepsAWriteMadeMeanwhile", func(t *testing.T) { refreshYields(t, h) })
+	t.Run("LateRefreshFindsTheValueYoungAndSkips", func(t *testing.T) { refreshLate(t, h) })
 	t.Run("FailedRefreshKeepsTheOldValue", func(t *testing.T) { refreshFails(t, h) })
 	t.Run("StaleValueServedWhenTheReloadFails", func(t *testing.T) { staleOnError(t, h) })
 	t.Run("StaleValueServedAtLoadTimeout", func(t *testing.T) { staleOnTimeout(t, h) })
@@ -255,6 +256,58 @@ func refreshOnce(t *testing.T, h cachetest.Harness) {
 	v, err := loaders[1].Get(t.Context(), "k")
 	require.NoError(t, err)
 	assert.Equal(t, "new", v)
+}
+
+// holdFirst is a StartHook that holds the first start of an op until
+// released, and lets every other through.
+type holdFirst struct {
+	op       cache.Op
+	seen     atomic.Bool
+	held     chan struct{} // closed when the first start is held
+	released chan struct{}
+}
+
+func (h *holdFirst) Observe(context.Context, cache.Event) {}
+
+func (h *holdFirst) Start(ctx context.Context, op cache.Op, _ string) context.Context {
+	if op == h.op && h.seen.CompareAndSwap(false, true) {
+		close(h.held)
+		<-h.released
+	}
+	return ctx
+}
+
+// refreshLate: a refresh that starts after another instance's refresh of
+// the same key wrote (its goroutine was late) finds the value young again
+// and runs fn no more.
+func refreshLate(t *testing.T, h cachetest.Harness) {
+	refreshes := newEvents(cache.OpRefresh)
+	hold := &holdFirst{op: cache.OpRefresh, held: make(chan struct{}), released: make(chan struct{})}
+	cs := caches(t, h, 2, "rl", refreshes, hold)
+	opts := refreshOptions(h)
+	writeAged(t, cs[0], opts, "k", "old", 8*unit(h)) // due for a refresh
+	g := newGate("new", nil)
+	close(g.open)
+	late, early := newLoader(t, cs[0], g.fn, opts), newLoader(t, cs[1], g.fn, opts)
+
+	v, err := late.Get(t.Context(), "k")
+	require.NoError(t, err)
+	assert.Equal(t, "old", v)
+	<-hold.held // late's refresh waits to start
+	v, err = early.Get(t.Context(), "k")
+	require.NoError(t, err)
+	assert.Equal(t, "old", v)
+	e := refreshes.next(t)
+	require.NoError(t, e.Err)
+	require.True(t, e.Ok, "the early refresh wrote")
+	require.EqualValues(t, 1, g.calls.Load())
+
+	close(hold.released)
+	e = refreshes.next(t)
+	assert.NoError(t, e.Err)
+	assert.False(t, e.Ok, "the late refresh wrote nothing")
+	assert.EqualValues(t, 1, g.calls.Load(), "fn ran once: the late refresh found the value young")
+	cachetest.AssertValue(t, cs[1], "k", "new")
 }
 
 func refreshYields(t *testing.T, h cachetest.Harness) {
