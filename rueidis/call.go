@@ -44,7 +44,14 @@ const maxResends = 8
 // with a deadline bounds the retries itself.
 const maxDialRetries = 3
 
-// Backoff between the attempts after a foreign dial timeout.
+// maxFailoverRetries bounds how many times a command whose ctx has no
+// deadline is sent again after a refused dial behind Sentinel: about 30 s
+// at maxRetryDelay, the time a failover takes with sentinels whose
+// down-after-milliseconds is a few seconds. (With the default of 30 s, a
+// ctx with a deadline waits as long as its caller allows.)
+const maxFailoverRetries = 600
+
+// Backoff between the attempts after a failed dial.
 const (
 	minRetryDelay = time.Millisecond
 	maxRetryDelay = 50 * time.Millisecond
@@ -64,8 +71,12 @@ const (
 //     the failed dial of another), else at most maxDialRetries times,
 //     spaced by a backoff from 1 to 50ms so that a caller with a long
 //     deadline does not spin.
-//   - After any other failed dial, nothing is sent again: the server
-//     cannot be reached, and the caller learns it at once.
+//   - After any other failed dial (refused), behind Sentinel the command
+//     is sent again as after a dial timeout, but up to maxFailoverRetries
+//     times for a ctx with no deadline: the master died, the sentinels
+//     name its successor within seconds and rueidis dials it, and the
+//     command was never sent. Elsewhere nothing is sent again: the
+//     server cannot be reached, and the caller learns it at once.
 //   - After a connection that dropped (the command may or may not have
 //     run), a command that may run twice (again) is sent again at once, on
 //     a new connection, up to maxResends times.
@@ -80,10 +91,14 @@ func (s *Store) retry(ctx context.Context, policy resend, attempts int, err erro
 	if !errors.As(err, &op) || op.Op != "dial" {
 		return policy == again && attempts <= maxResends
 	}
+	limit := maxDialRetries
 	if !op.Timeout() {
-		return false
+		if s.client.Mode() != rd.ClientModeSentinel {
+			return false
+		}
+		limit = maxFailoverRetries
 	}
-	if _, bounded := ctx.Deadline(); !bounded && attempts > maxDialRetries {
+	if _, bounded := ctx.Deadline(); !bounded && attempts > limit {
 		return false
 	}
 	delay := min(minRetryDelay<<min(attempts-1, 6), maxRetryDelay)
