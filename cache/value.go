@@ -132,8 +132,13 @@ func (p held[V]) getVersion(ctx context.Context, key string) (v V, ver Version, 
 }
 
 func (p held[V]) multiGet(ctx context.Context, keys []string, hit func(int, V)) error {
+	return getEach(ctx, keys, hit, p.get)
+}
+
+// getEach reads the keys one by one with get, calling hit for each found.
+func getEach[V any](ctx context.Context, keys []string, hit func(int, V), get func(context.Context, string) (V, bool, error)) error {
 	for i, key := range keys {
-		v, found, err := p.get(ctx, key)
+		v, found, err := get(ctx, key)
 		if err != nil {
 			return err
 		}
@@ -149,8 +154,13 @@ func (p held[V]) set(ctx context.Context, key string, v V, ttl time.Duration) er
 }
 
 func (p held[V]) multiSet(ctx context.Context, keys []string, vs []V, ttl time.Duration) error {
+	return setEach(ctx, keys, vs, ttl, p.set)
+}
+
+// setEach writes the keys one by one with set.
+func setEach[V any](ctx context.Context, keys []string, vs []V, ttl time.Duration, set func(context.Context, string, V, time.Duration) error) error {
 	for i, key := range keys {
-		if err := p.vs.SetValue(ctx, key, vs[i], ttl); err != nil {
+		if err := set(ctx, key, vs[i], ttl); err != nil {
 			return err
 		}
 	}

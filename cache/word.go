@@ -66,16 +66,7 @@ func (p words[V]) get(ctx context.Context, key string) (v V, found bool, err err
 }
 
 func (p words[V]) multiGet(ctx context.Context, keys []string, hit func(int, V)) error {
-	for i, key := range keys {
-		v, found, err := p.get(ctx, key)
-		if err != nil {
-			return err
-		}
-		if found {
-			hit(i, v)
-		}
-	}
-	return nil
+	return getEach(ctx, keys, hit, p.get)
 }
 
 func (p words[V]) set(ctx context.Context, key string, v V, ttl time.Duration) error {
@@ -83,10 +74,5 @@ func (p words[V]) set(ctx context.Context, key string, v V, ttl time.Duration) e
 }
 
 func (p words[V]) multiSet(ctx context.Context, keys []string, vs []V, ttl time.Duration) error {
-	for i, key := range keys {
-		if err := p.set(ctx, key, vs[i], ttl); err != nil {
-			return err
-		}
-	}
-	return nil
+	return setEach(ctx, keys, vs, ttl, p.set)
 }

@@ -170,7 +170,7 @@ func TestRefreshIsCountedApartFromLoads(t *testing.T) {
 	tel := newTelemetry(t)
 	clock := newClock()
 	refreshed := make(chan struct{}, 1)
-	c := clock.newCache(t, "users", tel.hook, cache.HookFunc(func(_ context.Context, e cache.Event) {
+	c := clock.NewCache(t, "users", tel.hook, cache.HookFunc(func(_ context.Context, e cache.Event) {
 		if e.Op == cache.OpRefresh {
 			refreshed <- struct{}{}
 		}
@@ -188,7 +188,7 @@ func TestRefreshIsCountedApartFromLoads(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "v1", v)
 	<-inFn // the first load's
-	clock.advance(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	v, err = l.Get(ctx, "k")
 	require.NoError(t, err)
 	require.Equal(t, "v1", v, "the aged value, at once")
@@ -206,7 +206,7 @@ func TestRefreshIsCountedApartFromLoads(t *testing.T) {
 func TestStaleServedIsCounted(t *testing.T) {
 	tel := newTelemetry(t)
 	clock := newClock()
-	c := clock.newCache(t, "users", tel.hook)
+	c := clock.NewCache(t, "users", tel.hook)
 	down := errors.New("database down")
 	calls := 0
 	l := loader.Must(loader.New(c, func(context.Context, string) (string, error) {
@@ -220,7 +220,7 @@ func TestStaleServedIsCounted(t *testing.T) {
 	ctx := t.Context()
 	_, err := l.Get(ctx, "k")
 	require.NoError(t, err)
-	clock.advance(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	v, err := l.Get(ctx, "k")
 	require.NoError(t, err, "the reload failed: the stale value instead")
 	require.Equal(t, "v1", v)

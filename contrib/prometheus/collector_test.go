@@ -158,7 +158,7 @@ func TestRefreshIsCountedApartFromLoads(t *testing.T) {
 	coll, reg := registered(t)
 	clock := newClock()
 	refreshed := make(chan struct{}, 1)
-	c := clock.newCache(t, "users", coll, cache.HookFunc(func(_ context.Context, e cache.Event) {
+	c := clock.NewCache(t, "users", coll, cache.HookFunc(func(_ context.Context, e cache.Event) {
 		if e.Op == cache.OpRefresh {
 			refreshed <- struct{}{}
 		}
@@ -173,7 +173,7 @@ func TestRefreshIsCountedApartFromLoads(t *testing.T) {
 	v, err := l.Get(ctx, "k")
 	require.NoError(t, err)
 	require.Equal(t, "v1", v)
-	clock.advance(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	v, err = l.Get(ctx, "k")
 	require.NoError(t, err)
 	require.Equal(t, "v1", v, "the aged value, at once")
@@ -187,7 +187,7 @@ func TestRefreshIsCountedApartFromLoads(t *testing.T) {
 func TestStaleServedIsCounted(t *testing.T) {
 	coll, reg := registered(t)
 	clock := newClock()
-	c := clock.newCache(t, "users", coll)
+	c := clock.NewCache(t, "users", coll)
 	down := errors.New("database down")
 	calls := 0
 	l := loader.Must(loader.New(c, func(context.Context, string) (string, error) {
@@ -201,7 +201,7 @@ func TestStaleServedIsCounted(t *testing.T) {
 	ctx := t.Context()
 	_, err := l.Get(ctx, "k")
 	require.NoError(t, err)
-	clock.advance(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	v, err := l.Get(ctx, "k")
 	require.NoError(t, err, "the reload failed: the stale value instead")
 	require.Equal(t, "v1", v)

@@ -2,17 +2,15 @@ package prometheus_test
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/contrib/internal/hooktest"
 	cachekitprom "github.com/cachekit/cachekit/contrib/prometheus"
-	"github.com/cachekit/cachekit/memory"
 )
 
 // registered returns a Collector registered in a registry of its own.
@@ -24,37 +22,12 @@ func registered(t *testing.T) (*cachekitprom.Collector, *prometheus.Registry) {
 	return c, reg
 }
 
-// newCache returns a cache of namespace ns on a memory store (or on wrap
-// of it), observed by hooks.
-func newCache(t *testing.T, ns string, wrap func(cache.Store) cache.Store, hooks ...cache.Hook) *cache.Cache[string, string] {
-	t.Helper()
-	st := memory.New(memory.Options{})
-	t.Cleanup(func() { _ = st.Close() })
-	var store cache.Store = st
-	if wrap != nil {
-		store = wrap(st)
-	}
-	return cache.Must(cache.New(store, cache.Options[string, string]{Namespace: ns, Hooks: hooks}))
-}
-
-// clock is a memory store's clock that tests move by hand, to age values
-// without sleeping.
-type clock struct{ offset atomic.Int64 }
-
-func newClock() *clock { return &clock{} }
-
-func (c *clock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
-
-func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
-
-// newCache returns a cache of namespace ns on a memory store on clock c,
-// observed by hooks.
-func (c *clock) newCache(t *testing.T, ns string, hooks ...cache.Hook) *cache.Cache[string, string] {
-	t.Helper()
-	st := memory.New(memory.Options{Clock: c.now})
-	t.Cleanup(func() { _ = st.Close() })
-	return cache.Must(cache.New(st, cache.Options[string, string]{Namespace: ns, Hooks: hooks}))
-}
+// The caches and the clock of the tests, shared with those of the other
+// exporter.
+var (
+	newCache = hooktest.NewCache
+	newClock = hooktest.NewClock
+)
 
 // families gathers reg, by name.
 func families(t *testing.T, reg prometheus.Gatherer) map[string]*dto.MetricFamily {
