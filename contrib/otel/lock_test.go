@@ -1,53 +1,17 @@
 package otel_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cachekit/cachekit/cache"
-	"github.com/cachekit/cachekit/lock"
+	"github.com/cachekit/cachekit/contrib/internal/hooktest"
 )
-
-// started is a StartHook that tells when an operation op begins.
-type started struct {
-	op cache.Op
-	ch chan struct{}
-}
-
-func (s started) Start(ctx context.Context, op cache.Op, _ string) context.Context {
-	if op == s.op {
-		s.ch <- struct{}{}
-	}
-	return ctx
-}
-
-func (started) Observe(context.Context, cache.Event) {}
 
 func TestLockWaitIsRecorded(t *testing.T) {
 	tel := newTelemetry(t)
-	waiting := started{op: cache.OpLockWait, ch: make(chan struct{}, 1)}
-	c := newCache(t, "jobs", nil, tel.hook, waiting)
-	ctx := t.Context()
-	holder := lock.NewRed(c, "k", time.Minute)
-	owned, err := holder.Acquire(ctx)
-	require.NoError(t, err)
-	require.True(t, owned)
-
-	done := make(chan error, 1)
-	go func() {
-		owned, err := lock.NewRed(c, "k", time.Minute).Acquire(ctx)
-		if err == nil && owned {
-			err = assert.AnError
-		}
-		done <- err
-	}()
-	<-waiting.ch
-	require.NoError(t, holder.Release(ctx))
-	require.NoError(t, <-done, "the waiter goes on without the lock when the holder lets go")
+	hooktest.LockWait(t, "jobs", tel.hook)
 
 	assert.EqualValues(t, 1, tel.observations(t, "cachekit.lock.wait.duration", "namespace", "jobs"))
 	p, _ := tel.histogram(t, "cachekit.lock.wait.duration", "namespace", "jobs")

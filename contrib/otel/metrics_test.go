@@ -20,6 +20,7 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/contrib/internal/hooktest"
 	cachekitotel "github.com/cachekit/cachekit/contrib/otel"
 	"github.com/cachekit/cachekit/loader"
 )
@@ -87,49 +88,7 @@ func TestMultiGetCountsOneHitOrMissPerDistinctKey(t *testing.T) {
 func TestStampedeOfFiftyCallersIsOneLoad(t *testing.T) {
 	const callers = 50
 	tel := newTelemetry(t)
-	// missed is closed when every caller has missed; callers miss
-	// concurrently, so their count is passed from hand to hand in sem.
-	missed := make(chan struct{})
-	sem := make(chan int, 1)
-	sem <- 0
-	counter := cache.HookFunc(func(_ context.Context, e cache.Event) {
-		if e.Op != cache.OpGet || e.Misses != 1 {
-			return
-		}
-		n := <-sem + 1
-		if n == callers {
-			close(missed)
-		}
-		sem <- n
-	})
-	c := newCache(t, "users", nil, tel.hook, counter)
-	calls := 0
-	l := loader.Must(loader.New(c, func(ctx context.Context, key string) (string, error) {
-		calls++ // fn runs once: callers of one key share its flight
-		select {
-		case <-missed: // every caller has missed: none can come later and hit
-		case <-ctx.Done():
-			return "", ctx.Err()
-		}
-		return "value of " + key, nil
-	}, loader.Options[string, string]{}))
-	t.Cleanup(func() { _ = l.Close() })
-
-	errs := make(chan error, callers)
-	for range callers {
-		go func() {
-			v, err := l.Get(t.Context(), "k")
-			if err == nil && v != "value of k" {
-				err = fmt.Errorf("got %q", v)
-			}
-			errs <- err
-		}()
-	}
-	for range callers {
-		require.NoError(t, <-errs)
-	}
-
-	assert.Equal(t, 1, calls)
+	hooktest.Stampede(t, "users", callers, tel.hook)
 	assert.EqualValues(t, callers, tel.count(t, "cachekit.operations", "namespace", "users", "op", "get", "result", "miss"))
 	assert.EqualValues(t, 1, tel.count(t, "cachekit.loads", "namespace", "users", "result", "ok"))
 	assert.EqualValues(t, 1, tel.observations(t, "cachekit.load.duration", "namespace", "users"))

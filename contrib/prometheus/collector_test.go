@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/contrib/internal/hooktest"
 	cachekitprom "github.com/cachekit/cachekit/contrib/prometheus"
 	"github.com/cachekit/cachekit/loader"
-	"github.com/cachekit/cachekit/lock"
 )
 
 func TestHitsAndMissesReadBackExactlyByLabels(t *testing.T) {
@@ -83,49 +83,7 @@ func TestMultiGetCountsOneHitOrMissPerDistinctKey(t *testing.T) {
 func TestStampedeOfFiftyCallersIsOneLoad(t *testing.T) {
 	const callers = 50
 	coll, reg := registered(t)
-	// missed is closed when every caller has missed; callers miss
-	// concurrently, so their count is passed from hand to hand in sem.
-	missed := make(chan struct{})
-	sem := make(chan int, 1)
-	sem <- 0
-	counter := cache.HookFunc(func(_ context.Context, e cache.Event) {
-		if e.Op != cache.OpGet || e.Misses != 1 {
-			return
-		}
-		n := <-sem + 1
-		if n == callers {
-			close(missed)
-		}
-		sem <- n
-	})
-	c := newCache(t, "users", nil, coll, counter)
-	calls := 0
-	l := loader.Must(loader.New(c, func(ctx context.Context, key string) (string, error) {
-		calls++ // fn runs once: callers of one key share its flight
-		select {
-		case <-missed: // every caller has missed: none can come later and hit
-		case <-ctx.Done():
-			return "", ctx.Err()
-		}
-		return "value of " + key, nil
-	}, loader.Options[string, string]{}))
-	t.Cleanup(func() { _ = l.Close() })
-
-	errs := make(chan error, callers)
-	for range callers {
-		go func() {
-			v, err := l.Get(t.Context(), "k")
-			if err == nil && v != "value of k" {
-				err = fmt.Errorf("got %q", v)
-			}
-			errs <- err
-		}()
-	}
-	for range callers {
-		require.NoError(t, <-errs)
-	}
-
-	assert.Equal(t, 1, calls)
+	hooktest.Stampede(t, "users", callers, coll)
 	assert.EqualValues(t, callers, count(t, reg, "cachekit_operations_total", "namespace", "users", "op", "get", "result", "miss"))
 	assert.EqualValues(t, 1, count(t, reg, "cachekit_loads_total", "namespace", "users", "result", "ok"))
 	assert.EqualValues(t, 1, observations(t, reg, "cachekit_load_duration_seconds", "namespace", "users"))
@@ -267,42 +225,9 @@ func TestOneCollectorForManyCachesByNamespace(t *testing.T) {
 	assert.EqualValues(t, 1, count(t, reg, "cachekit_operations_total", "namespace", "", "op", "get", "result", "miss"))
 }
 
-// started is a StartHook that tells when an operation op begins.
-type started struct {
-	op cache.Op
-	ch chan struct{}
-}
-
-func (s started) Start(ctx context.Context, op cache.Op, _ string) context.Context {
-	if op == s.op {
-		s.ch <- struct{}{}
-	}
-	return ctx
-}
-
-func (started) Observe(context.Context, cache.Event) {}
-
 func TestLockWaitIsRecorded(t *testing.T) {
 	coll, reg := registered(t)
-	waiting := started{op: cache.OpLockWait, ch: make(chan struct{}, 1)}
-	c := newCache(t, "jobs", nil, coll, waiting)
-	ctx := t.Context()
-	holder := lock.NewRed(c, "k", time.Minute)
-	owned, err := holder.Acquire(ctx)
-	require.NoError(t, err)
-	require.True(t, owned)
-
-	done := make(chan error, 1)
-	go func() {
-		owned, err := lock.NewRed(c, "k", time.Minute).Acquire(ctx)
-		if err == nil && owned {
-			err = assert.AnError
-		}
-		done <- err
-	}()
-	<-waiting.ch
-	require.NoError(t, holder.Release(ctx))
-	require.NoError(t, <-done, "the waiter goes on without the lock when the holder lets go")
+	hooktest.LockWait(t, "jobs", coll)
 
 	wait := series(t, reg, "cachekit_lock_wait_duration_seconds", "namespace", "jobs").GetHistogram()
 	assert.EqualValues(t, 1, wait.GetSampleCount())
