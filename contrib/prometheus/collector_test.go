@@ -144,25 +144,7 @@ func TestRefreshIsCountedApartFromLoads(t *testing.T) {
 
 func TestStaleServedIsCounted(t *testing.T) {
 	coll, reg := registered(t)
-	clock := newClock()
-	c := clock.NewCache(t, "users", coll)
-	down := errors.New("database down")
-	calls := 0
-	l := loader.Must(loader.New(c, func(context.Context, string) (string, error) {
-		calls++
-		if calls > 1 {
-			return "", down
-		}
-		return "v1", nil
-	}, loader.Options[string, string]{TTL: time.Minute, StaleFor: time.Hour}))
-	t.Cleanup(func() { _ = l.Close() })
-	ctx := t.Context()
-	_, err := l.Get(ctx, "k")
-	require.NoError(t, err)
-	clock.Advance(2 * time.Minute)
-	v, err := l.Get(ctx, "k")
-	require.NoError(t, err, "the reload failed: the stale value instead")
-	require.Equal(t, "v1", v)
+	hooktest.StaleServed(t, "users", coll)
 
 	assert.EqualValues(t, 1, count(t, reg, "cachekit_loads_total", "namespace", "users", "result", "ok"))
 	assert.EqualValues(t, 1, count(t, reg, "cachekit_loads_total", "namespace", "users", "result", "stale_served"))

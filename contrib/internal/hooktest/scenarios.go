@@ -2,6 +2,7 @@ package hooktest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -103,4 +104,29 @@ func LockWait(t *testing.T, ns string, hook cache.Hook) {
 	<-waiting.ch
 	require.NoError(t, holder.Release(ctx))
 	require.NoError(t, <-done, "the waiter goes on without the lock when the holder lets go")
+}
+
+// StaleServed loads key "k" of a loader (TTL a minute, StaleFor an hour)
+// on a cache of namespace ns observed by hook, moves the clock past the
+// TTL, and checks that a Get whose reload fails gets the stale value.
+func StaleServed(t *testing.T, ns string, hook cache.Hook) {
+	t.Helper()
+	clock := NewClock()
+	c := clock.NewCache(t, ns, hook)
+	calls := 0
+	l := loader.Must(loader.New(c, func(context.Context, string) (string, error) {
+		calls++
+		if calls > 1 {
+			return "", errors.New("database down")
+		}
+		return "v1", nil
+	}, loader.Options[string, string]{TTL: time.Minute, StaleFor: time.Hour}))
+	t.Cleanup(func() { _ = l.Close() })
+	ctx := t.Context()
+	_, err := l.Get(ctx, "k")
+	require.NoError(t, err)
+	clock.Advance(2 * time.Minute)
+	v, err := l.Get(ctx, "k")
+	require.NoError(t, err, "the reload failed: the stale value instead")
+	require.Equal(t, "v1", v)
 }
