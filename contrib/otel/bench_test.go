@@ -2,7 +2,6 @@ package otel_test
 
 import (
 	"context"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,11 +13,9 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/contrib/internal/hooktest"
 	cachekitotel "github.com/cachekit/cachekit/contrib/otel"
-	"github.com/cachekit/cachekit/memory"
 )
-
-const benchKeys = 1 << 10
 
 // discard is a span exporter that drops what it is given, so that a
 // benchmark measures the making of spans, not their export.
@@ -46,18 +43,6 @@ func otelHook(tb testing.TB, mp metric.MeterProvider, tp trace.TracerProvider) [
 	return []cache.Hook{h}
 }
 
-func benchCache(tb testing.TB, hooks []cache.Hook) (*cache.Cache[string, int], []string) {
-	s := memory.New(memory.Options{})
-	tb.Cleanup(func() { _ = s.Close() })
-	c := cache.Must(cache.New(s, cache.Options[string, int]{Hooks: hooks}))
-	keys := make([]string, benchKeys)
-	for i := range keys {
-		keys[i] = "key-" + strconv.Itoa(i)
-		require.NoError(tb, c.Set(context.Background(), keys[i], i))
-	}
-	return c, keys
-}
-
 // BenchmarkGetHit reads present keys of a memory cache with no hook
 // (the reference); with a hook that does nothing (the cost of the cache's
 // clock reads, which any hook brings); and with the Hook on no-op
@@ -83,17 +68,6 @@ func BenchmarkGetHit(b *testing.B) {
 		{"hook=otel-metrics+unsampled", func() []cache.Hook { return otelHook(b, mp, unsampled) }},
 		{"hook=otel-metrics+traces", func() []cache.Hook { return otelHook(b, mp, tp) }},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			c, keys := benchCache(b, bc.hooks())
-			ctx := context.Background()
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, found, _ := c.Get(ctx, keys[i&(benchKeys-1)]); !found {
-					b.Fatal("miss")
-				}
-				i++
-			}
-		})
+		b.Run(bc.name, func(b *testing.B) { hooktest.GetHits(b, bc.hooks()) })
 	}
 }

@@ -256,7 +256,7 @@ func TestGetHitWithMetricsAloneAllocatesNothing(t *testing.T) {
 	mp, _ := sdkProviders(t)
 	ctx := context.Background()
 	allocs := func(hooks []cache.Hook) float64 {
-		c, keys := benchCache(t, hooks)
+		c, keys := hooktest.BenchCache(t, hooks)
 		_, _, _ = c.Get(ctx, keys[0]) // a namespace's attributes are made at its first event
 		return testing.AllocsPerRun(1000, func() { _, _, _ = c.Get(ctx, keys[0]) })
 	}
