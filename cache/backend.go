@@ -13,16 +13,17 @@ import (
 // in New, and the fallbacks of those it lacks.
 type backend struct {
 	store  Store
-	mget   MultiGetter    // nil: Get per key
-	mset   MultiSetter    // nil: Set per key
-	exist  Exister        // nil: Get
-	incr   Incrementer    // nil: errors.ErrUnsupported
-	expire Expirer        // nil: GetVersion and CompareAndSwap
-	extend Extender       // nil: GetVersion and CompareAndSwap
-	fence  Fencer         // nil: Add, then a counter beside
-	ttl    TTLGetter      // nil: Get, and no ttl
-	mttl   MultiTTLGetter // nil: GetTTL per key
-	watch  Watcher        // PollWatcher when the store has none
+	mget   MultiGetter        // nil: Get per key
+	mset   MultiSetter        // nil: Set per key
+	exist  Exister            // nil: Get
+	incr   Incrementer        // nil: errors.ErrUnsupported
+	expire Expirer            // nil: GetVersion and CompareAndSwap
+	extend Extender           // nil: GetVersion and CompareAndSwap
+	fence  Fencer             // nil: Add, then a counter beside
+	ttl    TTLGetter          // nil: Get, and no ttl
+	mttl   MultiTTLGetter     // nil: GetTTL per key
+	mver   MultiVersionGetter // nil: GetVersion and Get beside, at once
+	watch  Watcher            // PollWatcher when the store has none
 }
 
 func newBackend(s Store) backend {
@@ -36,6 +37,7 @@ func newBackend(s Store) backend {
 	b.fence, _ = s.(Fencer)
 	b.ttl, _ = s.(TTLGetter)
 	b.mttl, _ = s.(MultiTTLGetter)
+	b.mver, _ = s.(MultiVersionGetter)
 	if w, ok := s.(Watcher); ok {
 		b.watch = w
 	} else {

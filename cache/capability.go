@@ -148,6 +148,19 @@ type MultiTTLGetter interface {
 	MultiGetTTL(ctx context.Context, keys []string) (vals [][]byte, ttls []time.Duration, err error)
 }
 
+// MultiVersionGetter is implemented by stores that read many keys with
+// their versions (as GetVersion does: from the store itself, past any near
+// cache) in one call. Package loader reads a key's value and version with
+// the mark of its absence beside it, under the key's lock, with it (see
+// Probe.Version). Without it, the Cache reads the two with GetVersion and
+// Get at once, in two calls.
+type MultiVersionGetter interface {
+	// MultiGetVersion returns one value per key, in order, as MultiGet
+	// does (nil for a miss), and the version of each found (nil for a
+	// miss), as GetVersion does.
+	MultiGetVersion(ctx context.Context, keys []string) (vals [][]byte, vers []Version, err error)
+}
+
 // ValueTTLGetter is implemented by a ValueStore that tells how long a key
 // has left, with its value, as TTLGetter does for bytes. A Cache that
 // holds values uses it for Cache.Probe; without it, a probe of a held

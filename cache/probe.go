@@ -75,6 +75,9 @@ func (c *Cache[K, V]) MultiProbe(ctx context.Context, p Probe, keys []string) ([
 }
 
 func (p encoded[V]) probe(ctx context.Context, pr Probe, k string) (out Probed[V], err error) {
+	if pr.Version && pr.Beside != "" && p.b.mver != nil {
+		return p.probeVersions(ctx, pr, k)
+	}
 	if pr.Version {
 		return probeVersion(ctx, pr, k, p.b, func(ctx context.Context) (V, Version, bool, error) { return p.getVersion(ctx, k) })
 	}
@@ -140,6 +143,26 @@ func (p encoded[V]) multiProbe(ctx context.Context, pr Probe, keys []string) ([]
 		}
 		o.Value, o.Err = decode(p.ser, k, vals[i])
 		o.Found = o.Err == nil
+	}
+	return out, nil
+}
+
+// probeVersions reads k's value and version and the entry beside k with
+// one MultiGetVersion.
+func (p encoded[V]) probeVersions(ctx context.Context, pr Probe, k string) (out Probed[V], err error) {
+	vals, vers, err := p.b.mver.MultiGetVersion(ctx, []string{k, k + pr.Beside})
+	if err != nil {
+		return out, err
+	}
+	if vals[0] == nil {
+		out.Beside = vals[1]
+		return out, nil
+	}
+	out.Value, out.Err = decode(p.ser, k, vals[0])
+	if out.Found = out.Err == nil; out.Found {
+		out.Version = vers[0]
+	} else {
+		out.Beside = vals[1]
 	}
 	return out, nil
 }

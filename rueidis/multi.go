@@ -224,3 +224,28 @@ func isWrongType(err error) bool {
 }
 
 var _ cache.MultiTTLGetter = (*Store)(nil)
+
+// MultiGetVersion returns one value per key, in order, as MultiGet does
+// (nil for a miss), and the version of each found: the bytes read, as
+// GetVersion's. It reads Redis itself, never the near cache (one MGET, or
+// one per hash slot on a Cluster, pipelined): package loader reads a key
+// and the mark of its absence with it under the key's lock.
+func (s *Store) MultiGetVersion(ctx context.Context, keys []string) ([][]byte, []cache.Version, error) {
+	const op = "multi-get-version"
+	if len(keys) == 0 {
+		return make([][]byte, 0), make([]cache.Version, 0), s.none(ctx, op)
+	}
+	vals, err := s.multiGetDirect(ctx, op, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	vers := make([]cache.Version, len(keys))
+	for i, v := range vals {
+		if v != nil {
+			vers[i] = version(v)
+		}
+	}
+	return vals, vers, nil
+}
+
+var _ cache.MultiVersionGetter = (*Store)(nil)

@@ -48,4 +48,25 @@ func runProbe(t *testing.T, h Harness) {
 		assert.False(t, got[3].Found, name)
 		assert.Nil(t, got[3].Beside, "%s: no entry beside", name)
 	}
+
+	// With Version: the value's version, which a compare-and-swap takes,
+	// and the entry beside a missing key.
+	vprobe := cache.Probe{Version: true, Beside: "-mark"}
+	for _, k := range []string{"ttl", "forever"} {
+		got, err := c.Probe(ctx, vprobe, c.Key(k))
+		require.NoError(t, err)
+		require.True(t, got.Found, k)
+		require.NotNil(t, got.Version, "%s: the version of a found value", k)
+		_, swapped, err := c.CompareAndSwap(ctx, k, got.Version, "swapped")
+		require.NoError(t, err)
+		assert.True(t, swapped, "%s: a compare-and-swap on the version probed", k)
+	}
+	got, err = c.MultiProbe(ctx, vprobe, []string{c.Key("absent"), c.Key("unmarked")})
+	require.NoError(t, err)
+	assert.False(t, got[0].Found)
+	assert.Equal(t, []byte("marked"), got[0].Beside, "with Version: the entry beside a missing key")
+	assert.Nil(t, got[1].Beside)
+	one[0], err = c.Probe(ctx, vprobe, c.Key("absent"))
+	require.NoError(t, err)
+	assert.Equal(t, []byte("marked"), one[0].Beside, "with Version, one key: the entry beside a missing key")
 }
