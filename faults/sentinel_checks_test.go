@@ -183,7 +183,6 @@ func countLost(calls [][]fcall, copied map[string]int64, deadAt, promoted time.T
 			}
 			if cl.end.After(promoted) {
 				l.ambiguous++
-				fmt.Printf("DEBUG ambiguous op %c start %v end %v (dead+%v) promoted+%v\n", cl.op, cl.start.Sub(deadAt), cl.end.Sub(deadAt), cl.end.Sub(cl.start), cl.end.Sub(promoted))
 			}
 			switch cl.op {
 			case 's':

@@ -96,7 +96,8 @@ func RedisSentinel(tb testing.TB) *Sentinel {
 
 // StartRedisSentinel starts a Sentinel deployment of tb's own, whose
 // master tb may kill (KillMaster). It returns once the replica has synced
-// with the master and every sentinel knows the master, the replica and
+// with the master and applies the master's writes as they come (it has
+// acknowledged one), and every sentinel knows the master, the replica and
 // the two other sentinels. It is stopped when tb ends, and by Main if the
 // test binary ends first.
 func StartRedisSentinel(tb testing.TB) *Sentinel {

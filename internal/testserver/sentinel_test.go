@@ -106,6 +106,17 @@ func TestSentinelFailsOverAKilledMaster(t *testing.T) {
 	}
 }
 
+func TestSentinelReplicaAcksOnlyWhenAReplicaAppliesTheWrite(t *testing.T) {
+	s := StartRedisSentinel(t)
+	if !replicaAcks(s.Master()) {
+		t.Errorf("replicaAcks of the master %s of a ready deployment: false", s.Master())
+	}
+	// A master without a replica: WAIT counts none.
+	if replicaAcks(Redis(t)) {
+		t.Error("replicaAcks of a standalone server: true")
+	}
+}
+
 func TestSentinelIsStoppedWhenItsTestEnds(t *testing.T) {
 	var (
 		addrs []string
