@@ -12,27 +12,37 @@ import "time"
 // nothing shared once the entry's read counter is at its cap. An expired
 // entry it finds is removed afterwards under the lock.
 func (s *Store) load(key string, touch bool) (snap snapshot, found bool) {
+	snap, found, _ = s.loadClock(key, touch)
+	return snap, found
+}
+
+// loadClock is load, and also returns the time it read to check the
+// entry's expiry: 0 when it read none (a value with no expiry). A caller
+// that tells the time left reads the clock once.
+func (s *Store) loadClock(key string, touch bool) (snap snapshot, found bool, now int64) {
 	h := s.hash(key)
 	sh := s.shardOf(h)
 	e := sh.tab.Load().find(key, h)
 	if e == nil {
-		return snap, false
+		return snap, false, 0
 	}
 	snap, ok, retry := e.read()
 	if !ok && !retry {
 		// Removed, or replaced by an entry of the other kind (see
 		// shard.update): the table says which.
 		if e = sh.tab.Load().find(key, h); e == nil {
-			return snap, false
+			return snap, false, 0
 		}
 		snap, ok, retry = e.read()
 	}
 	if retry || !ok {
 		return s.loadLocked(sh, key, h, touch)
 	}
-	if snap.expires != 0 && s.now() >= snap.expires {
-		s.dropExpired(sh, key, h)
-		return snapshot{}, false
+	if snap.expires != 0 {
+		if now = s.now(); now >= snap.expires {
+			s.dropExpired(sh, key, h)
+			return snapshot{}, false, now
+		}
 	}
 	if touch {
 		e.touch()
@@ -40,18 +50,18 @@ func (s *Store) load(key string, touch bool) (snap snapshot, found bool) {
 			sh.countHit(e)
 		}
 	}
-	return snap, true
+	return snap, true, now
 }
 
 // loadLocked is load under the shard's lock, for an entry that writers
 // kept changing while load tried to read it.
-func (s *Store) loadLocked(sh *shard, key string, h uint64, touch bool) (snapshot, bool) {
+func (s *Store) loadLocked(sh *shard, key string, h uint64, touch bool) (snapshot, bool, int64) {
 	now := s.now()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e := sh.live(key, h, now)
 	if e == nil {
-		return snapshot{}, false
+		return snapshot{}, false, now
 	}
 	if touch {
 		e.touch()
@@ -59,7 +69,7 @@ func (s *Store) loadLocked(sh *shard, key string, h uint64, touch bool) (snapsho
 			sh.countHit(e)
 		}
 	}
-	return e.locked(), true
+	return e.locked(), true, now
 }
 
 // dropExpired removes the entry of key from sh if it has expired.

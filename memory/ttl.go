@@ -11,20 +11,15 @@ func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, 
 	if err := s.begin(ctx); err != nil {
 		return nil, 0, false, err
 	}
-	snap, found := s.load(key, false)
+	snap, found, now := s.loadClock(key, false)
 	if !found {
 		return nil, 0, false, nil
 	}
-	expires := snap.expires
 	b, err := toBytes(key, snap.value())
 	if err != nil {
 		return nil, 0, false, err
 	}
-	var ttl time.Duration
-	if expires != 0 {
-		ttl = max(time.Duration(expires-s.now()), 1)
-	}
-	return b, ttl, true, nil
+	return b, s.left(snap.expires, now), true, nil
 }
 
 // GetValueTTL returns the value of key, as GetValue does, the time it has
@@ -34,13 +29,22 @@ func (s *Store) GetValueTTL(ctx context.Context, key string) (any, time.Duration
 	if err := s.begin(ctx); err != nil {
 		return nil, 0, false, err
 	}
-	snap, found := s.load(key, true)
+	snap, found, now := s.loadClock(key, true)
 	if !found {
 		return nil, 0, false, nil
 	}
-	var ttl time.Duration
-	if snap.expires != 0 {
-		ttl = max(time.Duration(snap.expires-s.now()), 1)
+	return snap.value(), s.left(snap.expires, now), true, nil
+}
+
+// left returns the time an entry that expires at expires (0: never) has
+// left at now, the time its read took (0: not taken), at least 1ns for one
+// that expires.
+func (s *Store) left(expires, now int64) time.Duration {
+	if expires == 0 {
+		return 0
 	}
-	return snap.value(), ttl, true, nil
+	if now == 0 {
+		now = s.now()
+	}
+	return max(time.Duration(expires-now), 1)
 }
