@@ -46,7 +46,7 @@ func (c *Cache[K, V]) KnowsTTL() bool {
 	if c == nil || c.vals == nil {
 		return false
 	}
-	if h, ok := c.vals.(held[V]); ok {
+	if h, ok := c.held(); ok {
 		return h.vt != nil
 	}
 	return c.b.ttl != nil || c.b.mttl != nil
@@ -61,6 +61,12 @@ func (c *Cache[K, V]) KnowsTTL() bool {
 func (c *Cache[K, V]) Probe(ctx context.Context, p Probe, k string) (Probed[V], error) {
 	if err := c.checkCall(ctx); err != nil {
 		return Probed[V]{}, err
+	}
+	if h, ok := c.held(); ok {
+		// The in-process hit path: a static call that fills out in place.
+		var out Probed[V]
+		err := h.probeInto(ctx, p, k, &out)
+		return out, err
 	}
 	return c.vals.probe(ctx, p, k)
 }
@@ -168,8 +174,15 @@ func (p encoded[V]) probeVersions(ctx context.Context, pr Probe, k string) (out 
 }
 
 func (p held[V]) probe(ctx context.Context, pr Probe, k string) (out Probed[V], err error) {
+	err = p.probeInto(ctx, pr, k, &out)
+	return out, err
+}
+
+// probeInto is probe, filling out (zero on entry) in place.
+func (p held[V]) probeInto(ctx context.Context, pr Probe, k string, out *Probed[V]) (err error) {
 	if pr.Version {
-		return probeVersion(ctx, pr, k, &backend{store: p.vs}, func(ctx context.Context) (V, Version, bool, error) { return p.getVersion(ctx, k) })
+		*out, err = probeVersion(ctx, pr, k, &backend{store: p.vs}, func(ctx context.Context) (V, Version, bool, error) { return p.getVersion(ctx, k) })
+		return err
 	}
 	var x any
 	if pr.TTL && p.vt != nil {
@@ -179,16 +192,17 @@ func (p held[V]) probe(ctx context.Context, pr Probe, k string) (out Probed[V], 
 	}
 	switch {
 	case err != nil:
-		return Probed[V]{}, err
+		*out = Probed[V]{}
+		return err
 	case out.Found:
 		out.Value, out.Err = fromValue[V](k, x)
 		out.Found = out.Err == nil
-		return out, nil
+		return nil
 	case pr.Beside != "":
 		// In process: the entry is read only when the value is missing.
 		out.Beside, _, err = p.vs.Get(ctx, k+pr.Beside)
 	}
-	return out, err
+	return err
 }
 
 func (p held[V]) multiProbe(ctx context.Context, pr Probe, keys []string) ([]Probed[V], error) {
@@ -262,4 +276,16 @@ func probeVersion[V any](ctx context.Context, pr Probe, k string, b *backend, ge
 		return Probed[V]{}, err
 	}
 	return out, nil
+}
+
+// held returns how c keeps its values, if it holds them in a ValueStore
+// (as they are, or as words).
+func (c *Cache[K, V]) held() (held[V], bool) {
+	switch v := c.vals.(type) {
+	case held[V]:
+		return v, true
+	case words[V]:
+		return v.held, true
+	}
+	return held[V]{}, false
 }

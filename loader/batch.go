@@ -59,7 +59,7 @@ func (l *Loader[K, V]) MultiGet(ctx context.Context, keys ...K) (map[K]V, error)
 	var wants []want[V]
 	for i, p := range ps {
 		key := distinct[i]
-		switch l.state(key, p) {
+		switch l.state(key, &p) {
 		case fresh:
 			out[key] = p.Value
 		case ageing:

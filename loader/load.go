@@ -89,7 +89,7 @@ func (l *Loader[K, V]) fly(ctx context.Context, key K, k string, c *call[loaded[
 			reread = cache.Probe{Beside: l.probe.Beside, TTL: true}
 		}
 		p, err := l.probeStore(ctx, k, reread)
-		if p.Found && reread.TTL && l.state(key, p) == stale {
+		if p.Found && reread.TTL && l.state(key, &p) == stale {
 			p.Found = false
 		}
 		switch {

@@ -137,14 +137,14 @@ func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 	if !l.breaker.allow(l.opts.FailOpen) {
 		return l.loadLocal(ctx, key, k)
 	}
-	p, err := l.read(ctx, k)
-	if err != nil {
+	var p cache.Probed[V]
+	if err := l.read(ctx, k, &p); err != nil {
 		if l.failOpen(ctx, err) {
 			return l.loadLocal(ctx, key, k)
 		}
 		return zero, err
 	}
-	switch l.state(key, p) {
+	switch l.state(key, &p) {
 	case fresh:
 		return p.Value, nil
 	case ageing:
@@ -172,9 +172,9 @@ func (l *Loader[K, V]) check(ctx context.Context) error {
 
 // read is the caller's read of k, reported to the hooks as the Get it
 // stands for (a remembered absence as a miss, and Remembered).
-func (l *Loader[K, V]) read(ctx context.Context, k string) (cache.Probed[V], error) {
+func (l *Loader[K, V]) read(ctx context.Context, k string, p *cache.Probed[V]) error {
 	ctx, start := l.c.Begin(ctx, cache.OpGet, k)
-	p, err := l.readShared(ctx, k)
+	err := l.readShared(ctx, k, p)
 	if l.c.Observed() {
 		e := cache.ReadEvent(cache.OpGet, k, p.Found, firstError(err, p.Err))
 		if e.Misses == 1 && isMark(p.Beside) {
@@ -185,7 +185,7 @@ func (l *Loader[K, V]) read(ctx context.Context, k string) (cache.Probed[V], err
 	if err == nil {
 		l.breaker.succeeded(l.opts.FailOpen)
 	}
-	return p, err
+	return err
 }
 
 // firstError returns the first error that is not nil.
@@ -204,9 +204,10 @@ func firstError(errs ...error) error {
 // shared only with callers for which no write of k returned since it was
 // sent (package writeseq): a read that begins after a write sees it. It
 // runs on a context of its own, which lives while any caller waits.
-func (l *Loader[K, V]) readShared(ctx context.Context, k string) (cache.Probed[V], error) {
+func (l *Loader[K, V]) readShared(ctx context.Context, k string, p *cache.Probed[V]) (err error) {
 	if l.reads == nil {
-		return l.probeStore(ctx, k, l.probe)
+		*p, err = l.probeStore(ctx, k, l.probe)
+		return err
 	}
 	c, lead := l.reads.join(ctx, k, true)
 	if lead {
@@ -216,15 +217,16 @@ func (l *Loader[K, V]) readShared(ctx context.Context, k string) (cache.Probed[V
 		})
 	}
 	if !l.reads.wait(ctx, k, c) {
-		return cache.Probed[V]{}, ctxErr(ctx)
+		return ctxErr(ctx)
 	}
 	if c.panic != nil {
 		if lead && c.panic != errGoexit {
 			panic(c.panic)
 		}
-		return cache.Probed[V]{}, fmt.Errorf("loader: read %q: %w: %v", k, errPanicked, c.panic)
+		return fmt.Errorf("loader: read %q: %w: %v", k, errPanicked, c.panic)
 	}
-	return c.res.p, c.res.err
+	*p = c.res.p
+	return c.res.err
 }
 
 // probeStore reads k from the store, within StoreTimeout.
@@ -259,7 +261,7 @@ const (
 )
 
 // state classifies what a read of key found.
-func (l *Loader[K, V]) state(key K, p cache.Probed[V]) state {
+func (l *Loader[K, V]) state(key K, p *cache.Probed[V]) state {
 	switch {
 	case !p.Found && isMark(p.Beside):
 		return remembered

@@ -90,6 +90,6 @@ func (l *Loader[K, V]) due(ctx context.Context, key K, k string) (bool, error) {
 	if err != nil || !p.Found {
 		return false, err
 	}
-	s := l.state(key, p)
+	s := l.state(key, &p)
 	return s == ageing || s == stale, nil
 }
