@@ -9,9 +9,9 @@
 //
 // A Store has nine required methods; what a backend can do beyond them it
 // says by implementing optional interfaces (MultiGetter, MultiSetter,
-// Exister, Incrementer, Expirer, Extender, TTLGetter, MultiTTLGetter,
-// Watcher, Namespacer, ValueStore, ValueTTLGetter), which New looks for
-// once. Where one is missing the Cache falls back on the
+// Exister, Incrementer, Expirer, Extender, Fencer, TTLGetter,
+// MultiTTLGetter, MultiVersionGetter, Watcher, Namespacer, ValueStore,
+// ValueTTLGetter, WordStore), which New looks for once. Where one is missing the Cache falls back on the
 // required methods (MultiGet reads key by key, Expire rewrites the value,
 // a waiter polls), or, for Increment, which could not keep the key's
 // expiry that way, fails with errors.ErrUnsupported.

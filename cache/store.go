@@ -13,8 +13,9 @@ import (
 // What a backend can do beyond these, natively and better than the Cache
 // could with them, it says by implementing the optional interfaces of this
 // package: MultiGetter, MultiSetter, Exister, Incrementer, Expirer,
-// Extender, TTLGetter, MultiTTLGetter, Watcher, Namespacer, ValueStore and
-// ValueTTLGetter. A Cache looks for them once, in New,
+// Extender, Fencer, TTLGetter, MultiTTLGetter, MultiVersionGetter,
+// Watcher, Namespacer, ValueStore, ValueTTLGetter and WordStore. A Cache
+// looks for them once, in New,
 // and falls back on the required methods where one is missing (each
 // optional interface says how).
 //
