@@ -70,7 +70,7 @@ var targetComparisons = []comparison{
 	{Label: "memcached Get hit", Short: "memcached Get hit", Bench: "Memcached/GetHit", Peer: "gomemcache", Unit: unitTime, Max: 1.10},
 	{Label: "memcached Get hit, parallel", Short: "memcached Get hit, parallel", Bench: "MemcachedParallel/GetHit", Peer: "gomemcache", Unit: unitTime, Max: 1.10},
 	{Label: "memcached plain key with ':' (no namespace)", Short: "memcached plain key", Bench: "MemcachedKeys", Peer: "gomemcache-get", Unit: unitTime, Max: 1.05, Impl: "cachekit-plain"},
-	{Label: "memcached namespaced key", Short: "memcached namespaced key", Bench: "MemcachedKeys", Peer: "gomemcache-get", Unit: unitTime, Max: 1.25, Impl: "cachekit-namespaced"},
+	{Label: "memcached namespaced key, against a raw two-key GetMulti (its floor: the generation and the entry)", Short: "memcached namespaced key", Bench: "MemcachedKeys", Peer: "gomemcache-getmulti-2", Unit: unitTime, Max: 1.10, Impl: "cachekit-namespaced"},
 	{Label: "memcached namespaced key, GenerationTTL 1s", Short: "memcached namespaced, GenerationTTL", Bench: "MemcachedKeys", Peer: "gomemcache-get", Unit: unitTime, Max: 1.25, Impl: "cachekit-namespaced-genttl"},
 	{Label: "Loader.Get hit against Cache.Get hit, memory", Short: "Loader hit, memory", Bench: "LoaderHit/store=memory", Peer: "cachekit-cache-get", Unit: unitTime, Max: 1.05},
 	{Label: "Loader.Get hit against otter's Get with a loader, memory", Short: "Loader hit, memory", Bench: "LoaderHit/store=memory", Peer: "otter", Unit: unitTime, Max: 1.0},
