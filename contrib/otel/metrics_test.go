@@ -178,26 +178,12 @@ func TestStaleServedIsCounted(t *testing.T) {
 func TestLoadAndRefreshResults(t *testing.T) {
 	tel := newTelemetry(t)
 	c := newCache(t, "ns", nil, tel.hook)
-	ctx := t.Context()
-	report := func(e cache.Event) {
-		octx, start := c.Begin(ctx, e.Op, e.Key)
-		c.End(octx, start, e)
-	}
-	boom := errors.New("boom")
-	report(cache.Event{Op: cache.OpLoad, Key: "ns:a"})
-	report(cache.Event{Op: cache.OpLoad, Key: "ns:b", Err: fmt.Errorf("wrapped: %w", loader.ErrNotFound)})
-	report(cache.Event{Op: cache.OpLoad, Key: "ns:c", Err: boom})
-	report(cache.Event{Op: cache.OpLoad, Key: "ns:d", Err: boom, Stale: true})
-	report(cache.Event{Op: cache.OpLoad, Key: "ns:e", Stale: true})
-	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a", Ok: true})
-	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a", Err: boom})
-	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a"})
-	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a"})
+	hooktest.ReportLoadsAndRefreshes(t.Context(), c)
 
-	for result, want := range map[string]int64{"ok": 1, "not_found": 1, "error": 1, "stale_served": 2} {
+	for result, want := range hooktest.LoadResults {
 		assert.EqualValues(t, want, tel.count(t, "cachekit.loads", "namespace", "ns", "result", result), result)
 	}
-	for result, want := range map[string]int64{"ok": 1, "error": 1, "skipped": 2} {
+	for result, want := range hooktest.RefreshResults {
 		assert.EqualValues(t, want, tel.count(t, "cachekit.refreshes", "namespace", "ns", "result", result), result)
 	}
 	assert.EqualValues(t, 5, tel.observations(t, "cachekit.load.duration", "namespace", "ns"))

@@ -155,27 +155,13 @@ func TestStaleServedIsCounted(t *testing.T) {
 func TestLoadAndRefreshResults(t *testing.T) {
 	coll, reg := registered(t)
 	c := newCache(t, "ns", nil, coll)
-	ctx := t.Context()
-	report := func(e cache.Event) {
-		octx, start := c.Begin(ctx, e.Op, e.Key)
-		c.End(octx, start, e)
-	}
-	boom := errors.New("boom")
-	report(cache.Event{Op: cache.OpLoad, Key: "ns:a"})
-	report(cache.Event{Op: cache.OpLoad, Key: "ns:b", Err: fmt.Errorf("wrapped: %w", loader.ErrNotFound)})
-	report(cache.Event{Op: cache.OpLoad, Key: "ns:c", Err: boom})
-	report(cache.Event{Op: cache.OpLoad, Key: "ns:d", Err: boom, Stale: true})
-	report(cache.Event{Op: cache.OpLoad, Key: "ns:e", Stale: true})
-	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a", Ok: true})
-	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a", Err: boom})
-	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a"})
-	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a"})
+	hooktest.ReportLoadsAndRefreshes(t.Context(), c)
 
-	for result, want := range map[string]float64{"ok": 1, "not_found": 1, "error": 1, "stale_served": 2} {
-		assert.Equal(t, want, count(t, reg, "cachekit_loads_total", "namespace", "ns", "result", result), result)
+	for result, want := range hooktest.LoadResults {
+		assert.EqualValues(t, want, count(t, reg, "cachekit_loads_total", "namespace", "ns", "result", result), result)
 	}
-	for result, want := range map[string]float64{"ok": 1, "error": 1, "skipped": 2} {
-		assert.Equal(t, want, count(t, reg, "cachekit_refreshes_total", "namespace", "ns", "result", result), result)
+	for result, want := range hooktest.RefreshResults {
+		assert.EqualValues(t, want, count(t, reg, "cachekit_refreshes_total", "namespace", "ns", "result", result), result)
 	}
 	assert.EqualValues(t, 5, observations(t, reg, "cachekit_load_duration_seconds", "namespace", "ns"))
 	assert.NotContains(t, families(t, reg), "cachekit_operations_total", "loads and refreshes are not operations")

@@ -130,3 +130,31 @@ func StaleServed(t *testing.T, ns string, hook cache.Hook) {
 	require.NoError(t, err, "the reload failed: the stale value instead")
 	require.Equal(t, "v1", v)
 }
+
+// ReportLoadsAndRefreshes reports through c, in namespace "ns", the events
+// of five loads (ok; not found; failed; failed with a stale value served;
+// a stale value served at its timeout) and four refreshes (one wrote, one
+// failed, two skipped), as package loader does: the results an exporter
+// counts are LoadResults and RefreshResults.
+func ReportLoadsAndRefreshes(ctx context.Context, c *cache.Cache[string, string]) {
+	report := func(e cache.Event) {
+		octx, start := c.Begin(ctx, e.Op, e.Key)
+		c.End(octx, start, e)
+	}
+	boom := errors.New("boom")
+	report(cache.Event{Op: cache.OpLoad, Key: "ns:a"})
+	report(cache.Event{Op: cache.OpLoad, Key: "ns:b", Err: fmt.Errorf("wrapped: %w", loader.ErrNotFound)})
+	report(cache.Event{Op: cache.OpLoad, Key: "ns:c", Err: boom})
+	report(cache.Event{Op: cache.OpLoad, Key: "ns:d", Err: boom, Stale: true})
+	report(cache.Event{Op: cache.OpLoad, Key: "ns:e", Stale: true})
+	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a", Ok: true})
+	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a", Err: boom})
+	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a"})
+	report(cache.Event{Op: cache.OpRefresh, Key: "ns:a"})
+}
+
+// The results of ReportLoadsAndRefreshes, by result label.
+var (
+	LoadResults    = map[string]int{"ok": 1, "not_found": 1, "error": 1, "stale_served": 2}
+	RefreshResults = map[string]int{"ok": 1, "error": 1, "skipped": 2}
+)
