@@ -90,14 +90,7 @@ func runOutage(t *testing.T, r remote) {
 			calls[g] = load(c, g, st)
 		}()
 	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			close(st.stop)
-			wg.Wait()
-		}
-	}
+	stop := sync.OnceFunc(func() { close(st.stop); wg.Wait() })
 	defer stop()
 
 	awaitAll(t, st.warm, "a success before the kill")

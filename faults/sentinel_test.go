@@ -182,14 +182,7 @@ func runFailover(t *testing.T, near bool) {
 			calls[g] = failoverLoad(g, st)
 		}()
 	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			close(st.stop)
-			wg.Wait()
-		}
-	}
+	stop := sync.OnceFunc(func() { close(st.stop); wg.Wait() })
 	defer stop()
 	awaitAll(t, st.warm, "10 successes before the kill")
 

@@ -37,21 +37,27 @@ func conformance(t *testing.T, d deployment, opts Options) {
 			Slow:         d.slow,
 			CompareBytes: true,
 			ReadLag:      nearLag(opts),
-			DeleteRaw: func(tb testing.TB, key string) {
-				if err := raw.Do(context.Background(), raw.B().Del().Key(key).Build()).Error(); err != nil {
-					tb.Fatalf("DEL %q: %v", key, err)
-				}
-			},
-			WriteRaw: func(tb testing.TB, key string, val []byte) {
-				if err := raw.Do(context.Background(), raw.B().Set().Key(key).Value(rd.BinaryString(val)).Build()).Error(); err != nil {
-					tb.Fatalf("SET %q: %v", key, err)
-				}
-			},
 		}
-		cachetest.Run(t, h)
-		locktest.Run(t, h)
-		loadertest.Run(t, h)
+		runSuites(t, h, raw)
 	}
+}
+
+// runSuites runs the cache, lock and loader suites on h, whose raw
+// writes (Harness.DeleteRaw, WriteRaw) go through raw.
+func runSuites(t *testing.T, h cachetest.Harness, raw rd.Client) {
+	h.DeleteRaw = func(tb testing.TB, key string) {
+		if err := raw.Do(context.Background(), raw.B().Del().Key(key).Build()).Error(); err != nil {
+			tb.Fatalf("DEL %q: %v", key, err)
+		}
+	}
+	h.WriteRaw = func(tb testing.TB, key string, val []byte) {
+		if err := raw.Do(context.Background(), raw.B().Set().Key(key).Value(rd.BinaryString(val)).Build()).Error(); err != nil {
+			tb.Fatalf("SET %q: %v", key, err)
+		}
+	}
+	cachetest.Run(t, h)
+	locktest.Run(t, h)
+	loadertest.Run(t, h)
 }
 
 // dead returns a store whose server goes away once it is made: a client

@@ -15,9 +15,7 @@ import (
 	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/cache/cachetest"
 	"github.com/cachekit/cachekit/internal/testserver"
-	"github.com/cachekit/cachekit/loader/loadertest"
 	"github.com/cachekit/cachekit/lock"
-	"github.com/cachekit/cachekit/lock/locktest"
 )
 
 // sentinelOption is the option of a client of the Sentinel deployment s:
@@ -86,20 +84,8 @@ func sentinelConformance(t *testing.T, opts Options) {
 		},
 		CompareBytes: true,
 		ReadLag:      nearLag(opts),
-		DeleteRaw: func(tb testing.TB, key string) {
-			if err := raw.Do(context.Background(), raw.B().Del().Key(key).Build()).Error(); err != nil {
-				tb.Fatalf("DEL %q: %v", key, err)
-			}
-		},
-		WriteRaw: func(tb testing.TB, key string, val []byte) {
-			if err := raw.Do(context.Background(), raw.B().Set().Key(key).Value(rd.BinaryString(val)).Build()).Error(); err != nil {
-				tb.Fatalf("SET %q: %v", key, err)
-			}
-		},
 	}
-	cachetest.Run(t, h)
-	locktest.Run(t, h)
-	loadertest.Run(t, h)
+	runSuites(t, h, raw)
 }
 
 // failoverBound is how long after every sentinel named the new master a

@@ -3,6 +3,7 @@ package testserver
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 )
 
@@ -32,9 +33,22 @@ func portFree(port int) bool {
 	return true
 }
 
+// freePorts returns n distinct free ports.
+func freePorts(n int) ([]int, error) {
+	return pickPorts(n, "free ports", func(ports []int, port int) bool { return !slices.Contains(ports, port) })
+}
+
 // freeClusterPorts returns n distinct free ports whose cluster bus ports
 // (port+10000) exist and are free too.
 func freeClusterPorts(n int) ([]int, error) {
+	return pickPorts(n, fmt.Sprintf("free port pairs (port, port+%d)", clusterBusOffset), func(ports []int, port int) bool {
+		return port+clusterBusOffset <= 65535 && portFree(port+clusterBusOffset) && !contains(ports, port)
+	})
+}
+
+// pickPorts returns n free ports, each one that ok accepts beside those
+// chosen before it; what names them in the error.
+func pickPorts(n int, what string, ok func(ports []int, port int) bool) ([]int, error) {
 	const attempts = 1000
 	ports := make([]int, 0, n)
 	for range attempts {
@@ -45,15 +59,14 @@ func freeClusterPorts(n int) ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		if port+clusterBusOffset > 65535 || !portFree(port+clusterBusOffset) || contains(ports, port) {
-			continue
+		if ok(ports, port) {
+			ports = append(ports, port)
 		}
-		ports = append(ports, port)
 	}
 	if len(ports) == n {
 		return ports, nil
 	}
-	return nil, fmt.Errorf("testserver: no %d free port pairs (port, port+%d) found in %d attempts", n, clusterBusOffset, attempts)
+	return nil, fmt.Errorf("testserver: no %d %s found in %d attempts", n, what, attempts)
 }
 
 // contains reports whether ports holds port or its bus port overlaps one

@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -315,26 +314,4 @@ func (s *Sentinel) logs() string {
 		}
 	}
 	return b.String()
-}
-
-// freePorts returns n distinct free ports.
-func freePorts(n int) ([]int, error) {
-	const attempts = 1000
-	ports := make([]int, 0, n)
-	for range attempts {
-		if len(ports) == n {
-			return ports, nil
-		}
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		if !slices.Contains(ports, port) {
-			ports = append(ports, port)
-		}
-	}
-	if len(ports) == n {
-		return ports, nil
-	}
-	return nil, fmt.Errorf("testserver: no %d distinct free ports found in %d attempts", n, attempts)
 }
