@@ -136,61 +136,54 @@ func (t *table) insert(e *entry, h uint64) {
 	}
 }
 
-// remove takes e, whose key has hash h, out of t, and reports whether it
-// was there. The shard's lock must be held.
-func (t *table) remove(e *entry, h uint64) bool {
+// locate returns the group and the slot in it that hold e, whose key has
+// hash h, with the group's control word as it read it; g is nil when e is
+// not in t. The shard's lock must be held.
+func (t *table) locate(e *entry, h uint64) (g *group, j int, c uint64) {
 	tag, n := tagOf(h), len(t.groups)
 	i := t.home(h)
 	for range n {
-		g := &t.groups[i]
-		c := g.ctrl.Load()
+		g = &t.groups[i]
+		c = g.ctrl.Load()
 		for m := matches(c, tag); m != 0; m &= m - 1 {
-			j := bits.TrailingZeros64(m) >> 3
-			if g.slots[j].Load() != e {
-				continue
+			if j = bits.TrailingZeros64(m) >> 3; g.slots[j].Load() == e {
+				return g, j, c
 			}
-			shift := uint(j) << 3
-			mark := uint64(0)
-			if !hasEmpty(c) {
-				mark = ctrlTomb
-				t.tombs++
-			}
-			g.ctrl.Store(c&^(0xff<<shift) | mark<<shift)
-			g.slots[j].Store(nil)
-			t.live--
-			return true
 		}
 		if hasEmpty(c) {
-			return false
+			return nil, 0, 0
 		}
 		if i++; i == n {
 			i = 0
 		}
 	}
-	return false
+	return nil, 0, 0
+}
+
+// remove takes e, whose key has hash h, out of t, and reports whether it
+// was there. The shard's lock must be held.
+func (t *table) remove(e *entry, h uint64) bool {
+	g, j, c := t.locate(e, h)
+	if g == nil {
+		return false
+	}
+	shift := uint(j) << 3
+	mark := uint64(0)
+	if !hasEmpty(c) {
+		mark = ctrlTomb
+		t.tombs++
+	}
+	g.ctrl.Store(c&^(0xff<<shift) | mark<<shift)
+	g.slots[j].Store(nil)
+	t.live--
+	return true
 }
 
 // replace puts n, an entry of the same key, in the slot of e, whose key
 // has hash h. Readers see e or n there. The shard's lock must be held.
 func (t *table) replace(e, n *entry, h uint64) {
-	tag, groups := tagOf(h), len(t.groups)
-	i := t.home(h)
-	for range groups {
-		g := &t.groups[i]
-		c := g.ctrl.Load()
-		for m := matches(c, tag); m != 0; m &= m - 1 {
-			j := bits.TrailingZeros64(m) >> 3
-			if g.slots[j].Load() == e {
-				g.slots[j].Store(n)
-				return
-			}
-		}
-		if hasEmpty(c) {
-			return
-		}
-		if i++; i == groups {
-			i = 0
-		}
+	if g, j, _ := t.locate(e, h); g != nil {
+		g.slots[j].Store(n)
 	}
 }
 
