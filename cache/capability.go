@@ -171,6 +171,14 @@ type ValueTTLGetter interface {
 	GetValueTTL(ctx context.Context, key string) (val any, ttl time.Duration, found bool, err error)
 }
 
+// WordTTLGetter is implemented by a WordStore that tells how long a key
+// has left with its word, as ValueTTLGetter does with a value: Cache.Probe
+// reads the TTL of a word through it, allocating nothing.
+type WordTTLGetter interface {
+	// GetWordTTL is GetWord, and the time the key has left (0 for none).
+	GetWordTTL(ctx context.Context, key string, like any) (bits uint64, ttl time.Duration, isWord, found bool, err error)
+}
+
 // Fencer is implemented by stores that draw a fencing token in the same
 // atomic step as the add of a lock's entry (a script on Redis): lock.Red's
 // Fence, through Entry.AddFenced. The token comes from a counter beside the

@@ -11,10 +11,11 @@
 // says by implementing optional interfaces (MultiGetter, MultiSetter,
 // Exister, Incrementer, Expirer, Extender, Fencer, TTLGetter,
 // MultiTTLGetter, MultiVersionGetter, Watcher, Namespacer, ValueStore,
-// ValueTTLGetter, WordStore), which New looks for once. Where one is missing the Cache falls back on the
-// required methods (MultiGet reads key by key, Expire rewrites the value,
-// a waiter polls), or, for Increment, which could not keep the key's
-// expiry that way, fails with errors.ErrUnsupported.
+// ValueTTLGetter, WordStore, WordTTLGetter), which New looks for once.
+// Where one is missing the Cache falls back on the required methods
+// (MultiGet reads key by key, Expire rewrites the value, a waiter polls),
+// or, for Increment, which could not keep the key's expiry that way, fails
+// with errors.ErrUnsupported.
 //
 //	store := memory.New(memory.Options{MaxEntries: 100_000})
 //	defer store.Close()

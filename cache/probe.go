@@ -40,8 +40,9 @@ type Probed[V any] struct {
 
 // KnowsTTL reports whether a Probe that asks for TTLs gets them: whether
 // the store tells how long its keys have left (TTLGetter, or
-// ValueTTLGetter for a cache that holds values). Package loader needs it
-// to tell the age of a value.
+// ValueTTLGetter for a cache that holds values; a WordTTLGetter reads a
+// word's without the box of a value). Package loader needs it to tell
+// the age of a value.
 func (c *Cache[K, V]) KnowsTTL() bool {
 	if c == nil || c.vals == nil {
 		return false
@@ -59,16 +60,27 @@ func (c *Cache[K, V]) KnowsTTL() bool {
 // absence, in one round trip. Probes are not reported to the hooks: the
 // loader reports the reads they stand for.
 func (c *Cache[K, V]) Probe(ctx context.Context, p Probe, k string) (Probed[V], error) {
+	var out Probed[V]
+	err := c.ProbeInto(ctx, p, k, &out)
+	return out, err
+}
+
+// ProbeInto is Probe, filling out in place (and first zeroing it): the
+// loader's read of an in-process store, where a copy of a Probed costs as
+// much as the rest of the read.
+func (c *Cache[K, V]) ProbeInto(ctx context.Context, p Probe, k string, out *Probed[V]) (err error) {
+	*out = Probed[V]{}
 	if err := c.checkCall(ctx); err != nil {
-		return Probed[V]{}, err
+		return err
 	}
-	if h, ok := c.held(); ok {
-		// The in-process hit path: a static call that fills out in place.
-		var out Probed[V]
-		err := h.probeInto(ctx, p, k, &out)
-		return out, err
+	switch v := c.vals.(type) {
+	case held[V]:
+		return v.probeInto(ctx, p, k, out)
+	case words[V]:
+		return v.probeInto(ctx, p, k, out)
 	}
-	return c.vals.probe(ctx, p, k)
+	*out, err = c.vals.probe(ctx, p, k)
+	return err
 }
 
 // MultiProbe is Probe of many backend keys, in one round trip where the

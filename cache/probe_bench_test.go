@@ -28,7 +28,8 @@ func BenchmarkProbeTTL(b *testing.B) {
 	})
 	b.Run("probe-ttl", func(b *testing.B) {
 		for b.Loop() {
-			_, _ = c.Probe(ctx, cache.Probe{TTL: true}, k)
+			var p cache.Probed[string]
+			_ = c.ProbeInto(ctx, cache.Probe{TTL: true}, k, &p)
 		}
 	})
 	b.Run("getvaluettl", func(b *testing.B) {

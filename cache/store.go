@@ -14,10 +14,10 @@ import (
 // could with them, it says by implementing the optional interfaces of this
 // package: MultiGetter, MultiSetter, Exister, Incrementer, Expirer,
 // Extender, Fencer, TTLGetter, MultiTTLGetter, MultiVersionGetter,
-// Watcher, Namespacer, ValueStore, ValueTTLGetter and WordStore. A Cache
-// looks for them once, in New,
-// and falls back on the required methods where one is missing (each
-// optional interface says how).
+// Watcher, Namespacer, ValueStore, ValueTTLGetter, WordStore and
+// WordTTLGetter. A Cache looks for them once, in New, and falls back on
+// the required methods where one is missing (each optional interface says
+// how).
 //
 // Keys are full backend keys (namespace already applied, see Cache.Key).
 // Values are opaque bytes that the store keeps exactly. A store that holds

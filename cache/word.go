@@ -13,7 +13,8 @@ import (
 func heldValues[V any](h held[V]) values[V] {
 	if ws, ok := h.vs.(WordStore); ok && isWord(reflect.TypeFor[V]()) {
 		var zero V
-		return words[V]{h, ws, any(zero)}
+		wt, _ := ws.(WordTTLGetter)
+		return words[V]{h, ws, wt, any(zero)}
 	}
 	return h
 }
@@ -37,7 +38,8 @@ func isWord(t reflect.Type) bool {
 type words[V any] struct {
 	held[V]
 	ws   WordStore
-	like any // a V, whose type the store checks and keeps
+	wt   WordTTLGetter // ws, if it tells TTLs with words; else nil
+	like any           // a V, whose type the store checks and keeps
 }
 
 // toWord returns the bits of v: its bytes in the low bytes, in memory
@@ -63,6 +65,47 @@ func (p words[V]) get(ctx context.Context, key string) (v V, found bool, err err
 		return p.held.get(ctx, key)
 	}
 	return fromWord[V](bits), true, nil
+}
+
+func (p words[V]) probe(ctx context.Context, pr Probe, k string) (out Probed[V], err error) {
+	err = p.probeInto(ctx, pr, k, &out)
+	return out, err
+}
+
+// probeInto is held's probeInto, reading a word of V as such when the
+// probe asks for no version (and, for a TTL, when the store tells it).
+func (p words[V]) probeInto(ctx context.Context, pr Probe, k string, out *Probed[V]) (err error) {
+	if pr.Version || (pr.TTL && p.wt == nil) {
+		return p.held.probeInto(ctx, pr, k, out)
+	}
+	var (
+		bits   uint64
+		isWord bool
+	)
+	if pr.TTL {
+		bits, out.TTL, isWord, out.Found, err = p.wt.GetWordTTL(ctx, k, p.like)
+	} else {
+		bits, isWord, out.Found, err = p.ws.GetWord(ctx, k, p.like)
+	}
+	switch {
+	case err != nil:
+		*out = Probed[V]{}
+		return err
+	case out.Found && isWord:
+		out.Value = fromWord[V](bits)
+		return nil
+	case out.Found:
+		// Another type (an int64 of Increment, bytes...): as held.
+		*out = Probed[V]{}
+		return p.held.probeInto(ctx, pr, k, out)
+	case pr.Beside != "":
+		out.Beside, _, err = p.vs.Get(ctx, k+pr.Beside)
+	}
+	return err
+}
+
+func (p words[V]) multiProbe(ctx context.Context, pr Probe, keys []string) ([]Probed[V], error) {
+	return probeEach(ctx, pr, keys, p.probe)
 }
 
 func (p words[V]) multiGet(ctx context.Context, keys []string, hit func(int, V)) error {

@@ -94,6 +94,7 @@
 //     failing, and a breaker skips the store while it keeps failing (it is
 //     tried again once a second), so an outage costs each call fn, not a
 //     store timeout and fn. Without FailOpen, store errors are returned.
+//     StoreTimeout bounds a remote store's calls, not an in-process one's.
 //
 // Close stops the background work (refreshes, and stale reloads no caller
 // waits for) and waits for it.

@@ -29,9 +29,12 @@ type Loader[K comparable, V any] struct {
 	opts  Options[K, V]
 	ttl   time.Duration // of loaded values, before StaleFor and TTLFunc; 0: no expiry
 	probe cache.Probe   // what a read asks the store for besides the value
-	// plain: a read is a Cache.Get (no probe, no shared reads, no
-	// store timeout, no breaker): the hot path of the memory store.
-	plain bool
+	// quick: a read is one probe of an in-process store, filled in place,
+	// that no hook observes: the hot path of the memory store.
+	quick bool
+	// young: a value found with more time left than this is fresh, with
+	// no need of state (math.MaxInt64 when TTLFunc decides per value).
+	young time.Duration
 
 	// The work under way in this process, one call per key in each:
 	reads     *table[probed[V]] // the callers' reads of a remote store; nil for an in-process one
@@ -86,7 +89,8 @@ func New[K comparable, V any](c *cache.Cache[K, V], fn func(ctx context.Context,
 	l.loads = newTable[loaded[V]](&l.bg)
 	l.local = newTable[loaded[V]](&l.bg)
 	l.refreshes = newTable[struct{}](&l.bg)
-	l.plain = l.reads == nil && l.probe == (cache.Probe{}) && !opts.FailOpen && opts.StoreTimeout == 0
+	l.quick = l.reads == nil && !c.Observed()
+	l.young = l.youngAbove()
 	return l, nil
 }
 
@@ -119,32 +123,41 @@ func (l *Loader[K, V]) Close() error {
 // are returned with the zero value; so is the store's error, unless
 // Options.FailOpen.
 func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
-	var zero V
-	if err := l.check(ctx); err != nil {
-		return zero, err
-	}
-	if l.plain {
-		v, found, err := l.c.Get(ctx, key)
-		switch {
-		case found:
-			return v, nil
-		case err != nil && !errors.Is(err, cache.ErrDecode):
-			return zero, err
-		}
-		return l.load(ctx, key, l.c.Key(key), nil)
+	if l == nil || l.c == nil || ctx == nil {
+		var zero V
+		return zero, l.check(ctx)
 	}
 	k := l.c.Key(key)
-	if !l.breaker.allow(l.opts.FailOpen) {
+	if l.opts.FailOpen && !l.breaker.allow(true) {
 		return l.loadLocal(ctx, key, k)
 	}
 	var p cache.Probed[V]
-	if err := l.read(ctx, k, &p); err != nil {
+	var err error
+	if l.quick {
+		err = l.c.ProbeInto(ctx, l.probe, k, &p)
+		if err == nil {
+			l.breaker.succeeded(l.opts.FailOpen)
+		}
+	} else {
+		err = l.read(ctx, k, &p)
+	}
+	if err == nil && p.Found && (p.TTL == 0 || p.TTL > l.young) {
+		return p.Value, nil
+	}
+	return l.afterRead(ctx, key, k, &p, err)
+}
+
+// afterRead is the rest of Get after a read of k that failed with err, or
+// found no fresh value in p.
+func (l *Loader[K, V]) afterRead(ctx context.Context, key K, k string, p *cache.Probed[V], err error) (V, error) {
+	var zero V
+	if err != nil {
 		if l.failOpen(ctx, err) {
 			return l.loadLocal(ctx, key, k)
 		}
 		return zero, err
 	}
-	switch l.state(key, &p) {
+	switch l.state(key, p) {
 	case fresh:
 		return p.Value, nil
 	case ageing:
@@ -153,7 +166,8 @@ func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 	case remembered:
 		return zero, notFound(k, ErrNotFound)
 	case stale:
-		return l.load(ctx, key, k, &p.Value)
+		v := p.Value
+		return l.load(ctx, key, k, &v)
 	}
 	return l.load(ctx, key, k, nil)
 }
@@ -206,8 +220,7 @@ func firstError(errs ...error) error {
 // runs on a context of its own, which lives while any caller waits.
 func (l *Loader[K, V]) readShared(ctx context.Context, k string, p *cache.Probed[V]) (err error) {
 	if l.reads == nil {
-		*p, err = l.probeStore(ctx, k, l.probe)
-		return err
+		return l.c.ProbeInto(ctx, l.probe, k, p)
 	}
 	c, lead := l.reads.join(ctx, k, true)
 	if lead {
@@ -231,7 +244,7 @@ func (l *Loader[K, V]) readShared(ctx context.Context, k string, p *cache.Probed
 
 // probeStore reads k from the store, within StoreTimeout.
 func (l *Loader[K, V]) probeStore(ctx context.Context, k string, p cache.Probe) (cache.Probed[V], error) {
-	if l.opts.StoreTimeout == 0 {
+	if l.opts.StoreTimeout == 0 || l.reads == nil {
 		return l.c.Probe(ctx, p, k)
 	}
 	ctx, cancel := context.WithTimeout(ctx, l.opts.StoreTimeout)
@@ -239,9 +252,11 @@ func (l *Loader[K, V]) probeStore(ctx context.Context, k string, p cache.Probe) 
 	return l.c.Probe(ctx, p, k)
 }
 
-// storeCtx bounds a store call of the loader's by StoreTimeout.
+// storeCtx bounds a store call of the loader's by StoreTimeout; an
+// in-process store (one with no reads table) answers without I/O, and is
+// not bounded.
 func (l *Loader[K, V]) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if l.opts.StoreTimeout > 0 {
+	if l.opts.StoreTimeout > 0 && l.reads != nil {
 		return context.WithTimeout(ctx, l.opts.StoreTimeout)
 	}
 	return ctx, noop

@@ -42,19 +42,30 @@ func TestNewRefusesBadArguments(t *testing.T) {
 }
 
 func TestHitAllocatesNothingAndCallsNoFn(t *testing.T) {
-	c := newCache(t)
-	ctx := t.Context()
-	require.NoError(t, c.Set(ctx, "k", 1000))
-	l := loader.Must(loader.New(c, func(context.Context, string) (int, error) {
-		t.Fatal("fn ran for a hit")
-		return 0, nil
-	}, loader.Options[string, int]{}))
-	allocs := testing.AllocsPerRun(1000, func() {
-		if v, err := l.Get(ctx, "k"); err != nil || v != 1000 {
-			t.Fatalf("Get = %v, %v", v, err)
-		}
-	})
-	assert.Zero(t, allocs)
+	for name, opts := range map[string]loader.Options[string, int]{
+		"plain":   {},
+		"refresh": {TTL: time.Hour, RefreshAfter: 50 * time.Minute},
+		// examples/httpservice's: StoreTimeout does not bound an
+		// in-process store, which does no I/O.
+		"production": {TTL: time.Hour, RefreshAfter: 50 * time.Minute, StaleFor: time.Hour,
+			MissTTL: time.Minute, FailOpen: true, StoreTimeout: time.Second},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := newCache(t)
+			ctx := t.Context()
+			require.NoError(t, c.Set(ctx, "k", 1000, cache.TTL(2*time.Hour)))
+			l := loader.Must(loader.New(c, func(context.Context, string) (int, error) {
+				t.Fatal("fn ran for a hit")
+				return 0, nil
+			}, opts))
+			allocs := testing.AllocsPerRun(1000, func() {
+				if v, err := l.Get(ctx, "k"); err != nil || v != 1000 {
+					t.Fatalf("Get = %v, %v", v, err)
+				}
+			})
+			assert.Zero(t, allocs)
+		})
+	}
 }
 
 func TestMultiGetWithoutBatchLoadsEachMiss(t *testing.T) {

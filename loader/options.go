@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/cachekit/cachekit/cache"
@@ -71,7 +72,10 @@ type Options[K comparable, V any] struct {
 	// instead of the store's error; the write is attempted and its failure
 	// ignored. While the store keeps failing, calls skip it (a circuit
 	// breaker, re-probed at most every second) so that an outage costs no
-	// store timeout per call.
+	// store timeout per call. StoreTimeout bounds the calls to a remote
+	// store; an in-process one (a cache.ValueStore, as the memory store)
+	// does no I/O, and its calls are left unbounded: a hit there costs no
+	// timer.
 	FailOpen     bool
 	StoreTimeout time.Duration // a store call's own deadline on the loader's path; 0: the caller's ctx only
 }
@@ -123,6 +127,19 @@ func (o *Options[K, V]) validate(c interface {
 		}
 	}
 	return ttl, nil
+}
+
+// youngAbove returns the time left above which a value found is fresh
+// (see state): not in its StaleFor, and not due for a refresh; with a
+// TTLFunc, that depends on the value, and state decides every time.
+func (l *Loader[K, V]) youngAbove() time.Duration {
+	switch {
+	case l.opts.TTLFunc != nil:
+		return math.MaxInt64
+	case l.opts.RefreshAfter > 0 && l.ttl > 0:
+		return max(l.opts.StaleFor, l.ttl+l.opts.StaleFor-l.opts.RefreshAfter)
+	}
+	return l.opts.StaleFor
 }
 
 // ttlFor returns the TTL of a loaded value v of key (0: no expiry) and

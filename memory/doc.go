@@ -128,8 +128,8 @@
 // # Bytes and values
 //
 // The byte methods (Get, Set, ...) copy: the store never shares a byte
-// slice with its caller. The word methods (GetWord, SetWord, of
-// cache.WordStore) keep a value of at most eight bytes without pointers as
+// slice with its caller. The word methods (GetWord, SetWord, GetWordTTL, of
+// cache.WordStore and cache.WordTTLGetter) keep a value of at most eight bytes without pointers as
 // its bits, with no allocation; the others read it as the Go value it is
 // (GetValue boxes it). The value methods (GetValue, SetValue, ...) share:
 // they return exactly what was stored. An entry written by one path can be

@@ -98,7 +98,10 @@ func wordOf(like any) (typ unsafe.Pointer, size uintptr, ok bool) {
 }
 
 // Compile-time check of the interface.
-var _ cache.WordStore = (*Store)(nil)
+var (
+	_ cache.WordStore     = (*Store)(nil)
+	_ cache.WordTTLGetter = (*Store)(nil)
+)
 
 // GetWord returns the bits of the value of key if it is a value of the
 // type of like (of at most eight bytes, without pointers), whether it
@@ -117,22 +120,45 @@ func (s *Store) GetWord(ctx context.Context, key string, like any) (bits uint64,
 	if err := s.begin(ctx); err != nil {
 		return 0, false, false, err
 	}
+	bits, isWord, found, _, _ = s.word(key, like)
+	return bits, isWord, found, nil
+}
+
+// GetWordTTL is GetWord, and also returns the time the value has left
+// before it expires (0 for none): what package loader reads to know the
+// age of a word. It allocates nothing.
+func (s *Store) GetWordTTL(ctx context.Context, key string, like any) (bits uint64, ttl time.Duration, isWord, found bool, err error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, 0, false, false, err
+	}
+	bits, isWord, found, exp, now := s.word(key, like)
+	if !found {
+		return 0, 0, false, false, nil
+	}
+	return bits, s.left(exp, now), isWord, true, nil
+}
+
+// word is GetWord's read, which also returns the entry's expiry and the
+// time it read to check it (see loadClock).
+func (s *Store) word(key string, like any) (bits uint64, isWord, found bool, exp, now int64) {
 	typ := (*eface)(unsafe.Pointer(&like)).typ
 	h := s.hash(key)
 	sh := s.shardOf(h)
 	e := sh.tab.Load().find(key, h)
 	if e == nil {
-		return 0, false, false, nil
+		return 0, false, false, 0, 0
 	}
 	st := e.state.Load()
 	if st&(stWord|stWriting|stDead) != stWord || atomic.LoadPointer(&e.typ) != typ {
 		return s.getWord(key, like)
 	}
-	exp := e.expires.Load()
+	exp = e.expires.Load()
 	bits = e.wordBits().Load()
-	if exp != 0 && s.now() >= exp {
-		s.dropExpired(sh, key, h)
-		return 0, false, false, nil
+	if exp != 0 {
+		if now = s.now(); now >= exp {
+			s.dropExpired(sh, key, h)
+			return 0, false, false, 0, 0
+		}
 	}
 	if st&stFreq != stFreq && st&stQueue != 0 {
 		e.state.CompareAndSwap(st, st+1<<freqShift)
@@ -140,23 +166,23 @@ func (s *Store) GetWord(ctx context.Context, key string, like any) (bits uint64,
 	if sh.counting.Load() {
 		sh.countHit(e)
 	}
-	return bits, true, true, nil
+	return bits, true, true, exp, now
 }
 
-// getWord is GetWord by the way of every read: for a value of another
+// getWord is word by the way of every read: for a value of another
 // kind or type, or an entry being written or removed.
-func (s *Store) getWord(key string, like any) (bits uint64, isWord, found bool, err error) {
+func (s *Store) getWord(key string, like any) (bits uint64, isWord, found bool, exp, now int64) {
 	typ, size, ok := wordOf(like)
-	snap, found := s.load(key, true)
+	snap, found, now := s.loadClock(key, true)
 	if !found || !ok {
-		return 0, false, found, nil
+		return 0, false, found, snap.expires, now
 	}
 	if snap.word {
-		return snap.bits, snap.typ == typ, true, nil
+		return snap.bits, snap.typ == typ, true, snap.expires, now
 	}
 	p := (*eface)(unsafe.Pointer(&snap.val))
 	if p.typ != typ {
-		return 0, false, true, nil
+		return 0, false, true, snap.expires, now
 	}
 	// A value of the type, stored boxed (by SetValue): its box holds size
 	// bytes, read as the low bytes of the word, as SetWord's caller puts
@@ -171,9 +197,9 @@ func (s *Store) getWord(key string, like any) (bits uint64, isWord, found bool, 
 	case 8:
 		bits = *(*uint64)(p.data)
 	default:
-		return 0, false, true, nil
+		return 0, false, true, snap.expires, now
 	}
-	return bits, true, true, nil
+	return bits, true, true, snap.expires, now
 }
 
 // SetWord stores under key, with ttl (<= 0: no expiry), the value of the

@@ -85,6 +85,42 @@ func TestGetWordTellsAValueOfAnotherTypeFromAMiss(t *testing.T) {
 	assert.False(t, isWord)
 }
 
+func TestGetWordTTLTellsTheTimeLeftOfWordsAndOfValues(t *testing.T) {
+	s, clk := newTestStore(t, Options{})
+	ctx := t.Context()
+	require.NoError(t, s.SetWord(ctx, "word", 0, 7, time.Minute))
+	require.NoError(t, s.SetValue(ctx, "boxed", 8, time.Hour))
+	require.NoError(t, s.SetWord(ctx, "forever", 0, 9, 0))
+	clk.Advance(20 * time.Second)
+	for _, c := range []struct {
+		key  string
+		bits uint64
+		ttl  time.Duration
+	}{{"word", 7, 40 * time.Second}, {"boxed", 8, time.Hour - 20*time.Second}, {"forever", 9, 0}} {
+		bits, ttl, isWord, found, err := s.GetWordTTL(ctx, c.key, 0)
+		require.NoError(t, err)
+		assert.True(t, found && isWord, c.key)
+		assert.Equal(t, c.bits, bits, c.key)
+		assert.Equal(t, c.ttl, ttl, c.key)
+	}
+	_, ttl, isWord, found, err := s.GetWordTTL(ctx, "word", int64(0))
+	require.NoError(t, err)
+	assert.True(t, found)
+	assert.False(t, isWord, "an int is not an int64")
+	assert.Equal(t, 40*time.Second, ttl, "the time left of a value of another type")
+
+	clk.Advance(time.Minute)
+	_, _, _, found, err = s.GetWordTTL(ctx, "word", 0)
+	require.NoError(t, err)
+	assert.False(t, found, "expired")
+	if !raceEnabled {
+		assert.Zero(t, testing.AllocsPerRun(1000, func() {
+			_, _, _, _, _ = s.GetWordTTL(ctx, "boxed", 0)
+			_, _, _, _, _ = s.GetWordTTL(ctx, "forever", 0)
+		}), "GetWordTTL")
+	}
+}
+
 func TestSetWordRefusesTypesWithPointersOrOverEightBytes(t *testing.T) {
 	s, _ := newTestStore(t, Options{})
 	ctx := t.Context()
