@@ -73,14 +73,18 @@ func (c *Cache[K, V]) ProbeInto(ctx context.Context, p Probe, k string, out *Pro
 	if err := c.checkCall(ctx); err != nil {
 		return err
 	}
+	// A static call on each kind of values: through the interface, out
+	// would move to the heap on every probe (and the loader's hit would
+	// allocate).
 	switch v := c.vals.(type) {
 	case held[V]:
 		return v.probeInto(ctx, p, k, out)
 	case words[V]:
 		return v.probeInto(ctx, p, k, out)
+	case encoded[V]:
+		return v.probeInto(ctx, p, k, out)
 	}
-	*out, err = c.vals.probe(ctx, p, k)
-	return err
+	panic("cache: a Cache with values of no known kind") // New makes none
 }
 
 // MultiProbe is Probe of many backend keys, in one round trip where the
@@ -90,6 +94,11 @@ func (c *Cache[K, V]) MultiProbe(ctx context.Context, p Probe, keys []string) ([
 		return nil, err
 	}
 	return c.vals.multiProbe(ctx, p, keys)
+}
+
+func (p encoded[V]) probeInto(ctx context.Context, pr Probe, k string, out *Probed[V]) (err error) {
+	*out, err = p.probe(ctx, pr, k)
+	return err
 }
 
 func (p encoded[V]) probe(ctx context.Context, pr Probe, k string) (out Probed[V], err error) {
@@ -124,7 +133,7 @@ func (p encoded[V]) probe(ctx context.Context, pr Probe, k string) (out Probed[V
 // MultiGet or MultiGetTTL of them all.
 func (p encoded[V]) multiProbe(ctx context.Context, pr Probe, keys []string) ([]Probed[V], error) {
 	if pr.Version {
-		return probeEach(ctx, pr, keys, p.probe)
+		return probeEach(ctx, pr, keys, p.probeInto)
 	}
 	all := keys
 	if pr.Beside != "" {
@@ -185,12 +194,6 @@ func (p encoded[V]) probeVersions(ctx context.Context, pr Probe, k string) (out 
 	return out, nil
 }
 
-func (p held[V]) probe(ctx context.Context, pr Probe, k string) (out Probed[V], err error) {
-	err = p.probeInto(ctx, pr, k, &out)
-	return out, err
-}
-
-// probeInto is probe, filling out (zero on entry) in place.
 func (p held[V]) probeInto(ctx context.Context, pr Probe, k string, out *Probed[V]) (err error) {
 	if pr.Version {
 		*out, err = probeVersion(ctx, pr, k, &backend{store: p.vs}, func(ctx context.Context) (V, Version, bool, error) { return p.getVersion(ctx, k) })
@@ -210,23 +213,28 @@ func (p held[V]) probeInto(ctx context.Context, pr Probe, k string, out *Probed[
 		out.Value, out.Err = fromValue[V](k, x)
 		out.Found = out.Err == nil
 		return nil
-	case pr.Beside != "":
-		// In process: the entry is read only when the value is missing.
+	}
+	return p.missing(ctx, pr, k, out)
+}
+
+// missing completes the probe of k, whose value is missing: in process,
+// the entry beside a key is read only then.
+func (p held[V]) missing(ctx context.Context, pr Probe, k string, out *Probed[V]) (err error) {
+	if pr.Beside != "" {
 		out.Beside, _, err = p.vs.Get(ctx, k+pr.Beside)
 	}
 	return err
 }
 
 func (p held[V]) multiProbe(ctx context.Context, pr Probe, keys []string) ([]Probed[V], error) {
-	return probeEach(ctx, pr, keys, p.probe)
+	return probeEach(ctx, pr, keys, p.probeInto)
 }
 
 // probeEach probes the keys one by one.
-func probeEach[V any](ctx context.Context, pr Probe, keys []string, probe func(context.Context, Probe, string) (Probed[V], error)) ([]Probed[V], error) {
+func probeEach[V any](ctx context.Context, pr Probe, keys []string, probe func(context.Context, Probe, string, *Probed[V]) error) ([]Probed[V], error) {
 	out := make([]Probed[V], len(keys))
 	for i, k := range keys {
-		var err error
-		if out[i], err = probe(ctx, pr, k); err != nil {
+		if err := probe(ctx, pr, k, &out[i]); err != nil {
 			return nil, err
 		}
 	}

@@ -21,8 +21,8 @@ type values[V any] interface {
 	multiSet(ctx context.Context, keys []string, vs []V, ttl time.Duration) error
 	add(ctx context.Context, key string, v V, ttl time.Duration) (bool, error)
 	compareAndSwap(ctx context.Context, key string, ver Version, v V, ttl time.Duration) (Version, bool, error)
-	// probe and multiProbe are Cache.Probe and Cache.MultiProbe.
-	probe(ctx context.Context, p Probe, key string) (Probed[V], error)
+	// multiProbe is Cache.MultiProbe. (Cache.ProbeInto calls each
+	// kind's probeInto statically: see there.)
 	multiProbe(ctx context.Context, p Probe, keys []string) ([]Probed[V], error)
 }
 

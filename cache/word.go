@@ -67,11 +67,6 @@ func (p words[V]) get(ctx context.Context, key string) (v V, found bool, err err
 	return fromWord[V](bits), true, nil
 }
 
-func (p words[V]) probe(ctx context.Context, pr Probe, k string) (out Probed[V], err error) {
-	err = p.probeInto(ctx, pr, k, &out)
-	return out, err
-}
-
 // probeInto is held's probeInto, reading a word of V as such when the
 // probe asks for no version (and, for a TTL, when the store tells it).
 func (p words[V]) probeInto(ctx context.Context, pr Probe, k string, out *Probed[V]) (err error) {
@@ -98,14 +93,12 @@ func (p words[V]) probeInto(ctx context.Context, pr Probe, k string, out *Probed
 		// Another type (an int64 of Increment, bytes...): as held.
 		*out = Probed[V]{}
 		return p.held.probeInto(ctx, pr, k, out)
-	case pr.Beside != "":
-		out.Beside, _, err = p.vs.Get(ctx, k+pr.Beside)
 	}
-	return err
+	return p.missing(ctx, pr, k, out)
 }
 
 func (p words[V]) multiProbe(ctx context.Context, pr Probe, keys []string) ([]Probed[V], error) {
-	return probeEach(ctx, pr, keys, p.probe)
+	return probeEach(ctx, pr, keys, p.probeInto)
 }
 
 func (p words[V]) multiGet(ctx context.Context, keys []string, hit func(int, V)) error {

@@ -24,11 +24,6 @@ func BenchmarkGetHit(b *testing.B) {
 		get  func() (string, error)
 	}{
 		{"cache-get", func() (string, error) { v, _, err := c.Get(ctx, "k"); return v, err }},
-		{"probe", func() (string, error) {
-			var p cache.Probed[string]
-			err := c.ProbeInto(ctx, cache.Probe{TTL: true}, "k", &p)
-			return p.Value, err
-		}},
 		{"loader", newGet(b, c, fn, loader.Options[string, string]{TTL: time.Hour})},
 		{"loader-refresh", newGet(b, c, fn, loader.Options[string, string]{TTL: time.Hour, RefreshAfter: 50 * time.Minute})},
 	} {

@@ -29,11 +29,8 @@ type Loader[K comparable, V any] struct {
 	opts  Options[K, V]
 	ttl   time.Duration // of loaded values, before StaleFor and TTLFunc; 0: no expiry
 	probe cache.Probe   // what a read asks the store for besides the value
-	// quick: a read is one probe of an in-process store, filled in place,
-	// that no hook observes: the hot path of the memory store.
-	quick bool
-	// young: a value found with more time left than this is fresh, with
-	// no need of state (math.MaxInt64 when TTLFunc decides per value).
+	// young: a value found with more time left than this is fresh (see
+	// state); math.MaxInt64 when TTLFunc decides per value.
 	young time.Duration
 
 	// The work under way in this process, one call per key in each:
@@ -89,7 +86,11 @@ func New[K comparable, V any](c *cache.Cache[K, V], fn func(ctx context.Context,
 	l.loads = newTable[loaded[V]](&l.bg)
 	l.local = newTable[loaded[V]](&l.bg)
 	l.refreshes = newTable[struct{}](&l.bg)
-	l.quick = l.reads == nil && !c.Observed()
+	if l.reads == nil {
+		// An in-process store does no I/O: its calls are not bounded,
+		// and a hit costs no timer.
+		l.opts.StoreTimeout = 0
+	}
 	l.young = l.youngAbove()
 	return l, nil
 }
@@ -123,41 +124,22 @@ func (l *Loader[K, V]) Close() error {
 // are returned with the zero value; so is the store's error, unless
 // Options.FailOpen.
 func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
-	if l == nil || l.c == nil || ctx == nil {
-		var zero V
-		return zero, l.check(ctx)
+	var zero V
+	if err := l.check(ctx); err != nil {
+		return zero, err
 	}
 	k := l.c.Key(key)
 	if l.opts.FailOpen && !l.breaker.allow(true) {
 		return l.loadLocal(ctx, key, k)
 	}
 	var p cache.Probed[V]
-	var err error
-	if l.quick {
-		err = l.c.ProbeInto(ctx, l.probe, k, &p)
-		if err == nil {
-			l.breaker.succeeded(l.opts.FailOpen)
-		}
-	} else {
-		err = l.read(ctx, k, &p)
-	}
-	if err == nil && p.Found && (p.TTL == 0 || p.TTL > l.young) {
-		return p.Value, nil
-	}
-	return l.afterRead(ctx, key, k, &p, err)
-}
-
-// afterRead is the rest of Get after a read of k that failed with err, or
-// found no fresh value in p.
-func (l *Loader[K, V]) afterRead(ctx context.Context, key K, k string, p *cache.Probed[V], err error) (V, error) {
-	var zero V
-	if err != nil {
+	if err := l.read(ctx, k, &p); err != nil {
 		if l.failOpen(ctx, err) {
 			return l.loadLocal(ctx, key, k)
 		}
 		return zero, err
 	}
-	switch l.state(key, p) {
+	switch l.state(key, &p) {
 	case fresh:
 		return p.Value, nil
 	case ageing:
@@ -166,7 +148,7 @@ func (l *Loader[K, V]) afterRead(ctx context.Context, key K, k string, p *cache.
 	case remembered:
 		return zero, notFound(k, ErrNotFound)
 	case stale:
-		v := p.Value
+		v := p.Value // a copy: a pointer into p would move p to the heap on every call
 		return l.load(ctx, key, k, &v)
 	}
 	return l.load(ctx, key, k, nil)
@@ -186,15 +168,19 @@ func (l *Loader[K, V]) check(ctx context.Context) error {
 
 // read is the caller's read of k, reported to the hooks as the Get it
 // stands for (a remembered absence as a miss, and Remembered).
-func (l *Loader[K, V]) read(ctx context.Context, k string, p *cache.Probed[V]) error {
-	ctx, start := l.c.Begin(ctx, cache.OpGet, k)
-	err := l.readShared(ctx, k, p)
+// Without hooks it is the read alone: the hit of an in-process store
+// costs one probe, filled in place.
+func (l *Loader[K, V]) read(ctx context.Context, k string, p *cache.Probed[V]) (err error) {
 	if l.c.Observed() {
+		ctx, start := l.c.Begin(ctx, cache.OpGet, k)
+		err = l.readShared(ctx, k, p)
 		e := cache.ReadEvent(cache.OpGet, k, p.Found, firstError(err, p.Err))
 		if e.Misses == 1 && isMark(p.Beside) {
 			e.Remembered = 1
 		}
 		l.c.End(ctx, start, e)
+	} else {
+		err = l.readShared(ctx, k, p)
 	}
 	if err == nil {
 		l.breaker.succeeded(l.opts.FailOpen)
@@ -244,7 +230,7 @@ func (l *Loader[K, V]) readShared(ctx context.Context, k string, p *cache.Probed
 
 // probeStore reads k from the store, within StoreTimeout.
 func (l *Loader[K, V]) probeStore(ctx context.Context, k string, p cache.Probe) (cache.Probed[V], error) {
-	if l.opts.StoreTimeout == 0 || l.reads == nil {
+	if l.opts.StoreTimeout == 0 {
 		return l.c.Probe(ctx, p, k)
 	}
 	ctx, cancel := context.WithTimeout(ctx, l.opts.StoreTimeout)
@@ -252,11 +238,9 @@ func (l *Loader[K, V]) probeStore(ctx context.Context, k string, p cache.Probe) 
 	return l.c.Probe(ctx, p, k)
 }
 
-// storeCtx bounds a store call of the loader's by StoreTimeout; an
-// in-process store (one with no reads table) answers without I/O, and is
-// not bounded.
+// storeCtx bounds a store call of the loader's by StoreTimeout.
 func (l *Loader[K, V]) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if l.opts.StoreTimeout > 0 && l.reads != nil {
+	if l.opts.StoreTimeout > 0 {
 		return context.WithTimeout(ctx, l.opts.StoreTimeout)
 	}
 	return ctx, noop
@@ -282,7 +266,7 @@ func (l *Loader[K, V]) state(key K, p *cache.Probed[V]) state {
 		return remembered
 	case !p.Found:
 		return missing
-	case p.TTL == 0: // no expiry, or no TTL asked for or told
+	case p.TTL == 0 || p.TTL > l.young: // no expiry, no TTL asked for or told, or young
 		return fresh
 	case l.opts.StaleFor > 0 && p.TTL <= l.opts.StaleFor:
 		return stale

@@ -222,11 +222,12 @@ func (l *Red[K, V]) Extend(ctx context.Context) (held bool, err error) {
 // On Redis the token is drawn in the same script as the acquisition (on a
 // Cluster, when the key has a hash tag, "{user:42}", so that the counter
 // shares its slot); elsewhere just after it, one more round trip (an
-// acquisition whose token came later than its lease is undone). Tokens come from a counter beside the lock's entry
-// ("-lock-fence"), and are never below the store's clock in microseconds,
-// so they keep growing when the counter is lost (evicted, cleared, or
-// behind after a failover), as long as acquisitions of one key are fewer
-// than a million a second and the clocks of the servers agree.
+// acquisition whose token came later than its lease is undone). Tokens
+// come from a counter beside the lock's entry ("-lock-fence"), and are
+// never below the store's clock in microseconds, so they keep growing when
+// the counter is lost (evicted, cleared, or behind after a failover), as
+// long as acquisitions of one key are fewer than a million a second and
+// the clocks of the servers agree.
 func (l *Red[K, V]) Fence() uint64 {
 	if l.token == nil {
 		return 0

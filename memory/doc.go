@@ -129,9 +129,9 @@
 //
 // The byte methods (Get, Set, ...) copy: the store never shares a byte
 // slice with its caller. The word methods (GetWord, SetWord, GetWordTTL, of
-// cache.WordStore and cache.WordTTLGetter) keep a value of at most eight bytes without pointers as
-// its bits, with no allocation; the others read it as the Go value it is
-// (GetValue boxes it). The value methods (GetValue, SetValue, ...) share:
+// cache.WordStore and cache.WordTTLGetter) keep a value of at most eight
+// bytes without pointers as its bits, with no allocation; the others read
+// it as the Go value it is (GetValue boxes it). The value methods (GetValue, SetValue, ...) share:
 // they return exactly what was stored. An entry written by one path can be
 // read by the other: GetValue of a byte entry returns its []byte (the
 // store's own, which the caller must not modify); Get of a value entry

@@ -37,14 +37,11 @@ func (s *Store) GetValueTTL(ctx context.Context, key string) (any, time.Duration
 }
 
 // left returns the time an entry that expires at expires (0: never) has
-// left at now, the time its read took (0: not taken), at least 1ns for one
-// that expires.
+// left at now, the time its read took to check that expiry (see
+// loadClock), at least 1ns for one that expires.
 func (s *Store) left(expires, now int64) time.Duration {
 	if expires == 0 {
 		return 0
-	}
-	if now == 0 {
-		now = s.now()
 	}
 	return max(time.Duration(expires-now), 1)
 }

@@ -52,6 +52,7 @@ func runAges(t *testing.T, h cachetest.Harness) {
 	t.Run("RefreshKeepsAWriteMadeMeanwhile", func(t *testing.T) { refreshYields(t, h) })
 	t.Run("LateRefreshFindsTheValueYoungAndSkips", func(t *testing.T) { refreshLate(t, h) })
 	t.Run("FailedRefreshKeepsTheOldValue", func(t *testing.T) { refreshFails(t, h) })
+	t.Run("TTLFuncTellsTheAgeOfAValue", func(t *testing.T) { refreshByTTLFunc(t, h) })
 	t.Run("StaleValueServedWhenTheReloadFails", func(t *testing.T) { staleOnError(t, h) })
 	t.Run("StaleValueServedAtLoadTimeout", func(t *testing.T) { staleOnTimeout(t, h) })
 	t.Run("NotFoundRemovesTheStaleValue", func(t *testing.T) { staleNotFound(t, h) })
@@ -308,6 +309,28 @@ func refreshLate(t *testing.T, h cachetest.Harness) {
 	assert.False(t, e.Ok, "the late refresh wrote nothing")
 	assert.EqualValues(t, 1, g.calls.Load(), "fn ran once: the late refresh found the value young")
 	cachetest.AssertValue(t, cs[1], "k", "new")
+}
+
+// refreshByTTLFunc: with a TTLFunc, a value's age is told by its own TTL:
+// one 10 units into the 100 that TTLFunc gives it is due for a refresh
+// (RefreshAfter 4), where the loader's TTL (10) would make it young.
+func refreshByTTLFunc(t *testing.T, h cachetest.Harness) {
+	refreshes := newEvents(cache.OpRefresh)
+	c := caches(t, h, 1, "rt", refreshes)[0]
+	u := unit(h)
+	opts := loader.Options[string, string]{TTL: 10 * u, RefreshAfter: 4 * u,
+		TTLFunc: func(string, string) time.Duration { return 100 * u }}
+	require.NoError(t, c.Set(t.Context(), "k", "old", cache.TTL(90*u)))
+	g := newGate("new", nil)
+	close(g.open)
+	l := newLoader(t, c, g.fn, opts)
+	v, err := l.Get(t.Context(), "k")
+	require.NoError(t, err)
+	assert.Equal(t, "old", v)
+	e := refreshes.next(t)
+	require.NoError(t, e.Err)
+	assert.True(t, e.Ok, "the value was refreshed")
+	cachetest.AssertValue(t, c, "k", "new")
 }
 
 func refreshYields(t *testing.T, h cachetest.Harness) {
