@@ -321,16 +321,23 @@ func refreshByTTLFunc(t *testing.T, h cachetest.Harness) {
 	opts := loader.Options[string, string]{TTL: 10 * u, RefreshAfter: 4 * u,
 		TTLFunc: func(string, string) time.Duration { return 100 * u }}
 	require.NoError(t, c.Set(t.Context(), "k", "old", cache.TTL(90*u)))
-	g := newGate("new", nil)
+	e := hitAndRefresh(t, c, refreshes, opts, newGate("new", nil))
+	require.NoError(t, e.Err)
+	assert.True(t, e.Ok, "the value was refreshed")
+	cachetest.AssertValue(t, c, "k", "new")
+}
+
+// hitAndRefresh gets "k", due for a refresh, through a loader of c with
+// opts that loads with g (opened first): the Get returns "old" at once,
+// and hitAndRefresh returns the event of the refresh it started.
+func hitAndRefresh(t *testing.T, c *cache.Cache[string, string], refreshes *events, opts loader.Options[string, string], g *gate) cache.Event {
+	t.Helper()
 	close(g.open)
 	l := newLoader(t, c, g.fn, opts)
 	v, err := l.Get(t.Context(), "k")
 	require.NoError(t, err)
 	assert.Equal(t, "old", v)
-	e := refreshes.next(t)
-	require.NoError(t, e.Err)
-	assert.True(t, e.Ok, "the value was refreshed")
-	cachetest.AssertValue(t, c, "k", "new")
+	return refreshes.next(t)
 }
 
 func refreshYields(t *testing.T, h cachetest.Harness) {
@@ -358,13 +365,7 @@ func refreshFails(t *testing.T, h cachetest.Harness) {
 	opts := refreshOptions(h)
 	writeAged(t, c, opts, "k", "old", 8*unit(h))
 	boom := errors.New("database down")
-	g := newGate("", boom)
-	close(g.open)
-	l := newLoader(t, c, g.fn, opts)
-	v, err := l.Get(t.Context(), "k")
-	require.NoError(t, err)
-	assert.Equal(t, "old", v)
-	e := refreshes.next(t)
+	e := hitAndRefresh(t, c, refreshes, opts, newGate("", boom))
 	assert.ErrorIs(t, e.Err, boom, "the refresh's error is reported")
 	assert.False(t, e.Ok)
 	cachetest.AssertValue(t, c, "k", "old")
