@@ -65,6 +65,19 @@ func (c *Cache[K, V]) Probe(ctx context.Context, p Probe, k string) (Probed[V], 
 	return out, err
 }
 
+// ProbeTTL is Probe of the value and its TTL alone (0 when the value
+// never expires, or when the store cannot tell: KnowsTTL), returned as
+// results rather than in a Probed: the loader's hit on an in-process
+// store, where filling a Probed in place costs a tenth of the read. Bytes
+// that do not decode are an error matching ErrDecode.
+func (c *Cache[K, V]) ProbeTTL(ctx context.Context, k string) (V, time.Duration, bool, error) {
+	if err := c.checkCall(ctx); err != nil {
+		var zero V
+		return zero, 0, false, err
+	}
+	return c.vals.getTTL(ctx, k)
+}
+
 // ProbeInto is Probe, filling out in place (and first zeroing it): the
 // loader's read of an in-process store, where a copy of a Probed costs as
 // much as the rest of the read.

@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cachekit/cachekit/cache"
+	"github.com/cachekit/cachekit/memory"
+	"github.com/cachekit/cachekit/serializer"
 )
 
 // A Cache of words (an int on the memory store) probes them as words: its
@@ -41,4 +43,65 @@ func TestProbeOfWordsReadsThemAsWords(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(1000, func() {
 		_ = c.ProbeInto(ctx, probe, "n", &p)
 	}), "a probe of a word with its TTL")
+}
+
+// ProbeInto fills every field of out, whatever it held before: on each
+// kind of values (held, words, encoded), a probe into a Probed left over
+// from another key equals a probe into a new one, for a value with a TTL,
+// a value without, a value of another type and a missing key.
+func TestProbeIntoOverwritesWhatOutHeld(t *testing.T) {
+	ctx := context.Background()
+	probe := cache.Probe{TTL: true, Beside: "-miss"}
+	check := func(t *testing.T, s *memory.Store, probeInto func(string, *cache.Probed[int]) error, probe func(string) (cache.Probed[int], error)) {
+		t.Helper()
+		require.NoError(t, s.Set(ctx, "absent-miss", []byte("mark"), 0))
+		require.NoError(t, s.SetValue(ctx, "text", "text", 0))
+		keys := []string{"ttl", "forever", "text", "absent", "other-absent"}
+		for _, before := range keys {
+			for _, k := range keys {
+				var dirty cache.Probed[int]
+				require.NoError(t, probeInto(before, &dirty))
+				dirty.Version = cache.Version("left over") // what a probe of versions leaves
+				require.NoError(t, probeInto(k, &dirty))
+				want, err := probe(k)
+				require.NoError(t, err)
+				want.TTL, dirty.TTL = want.TTL.Round(time.Hour), dirty.TTL.Round(time.Hour)
+				assert.Equal(t, want, dirty, "%s after %s", k, before)
+			}
+		}
+	}
+	t.Run("held", func(t *testing.T) {
+		s := newMemory(t)
+		c := cache.Must(cache.New(s, cache.Options[string, int]{}))
+		require.NoError(t, c.Set(ctx, "ttl", 1, cache.TTL(time.Hour)))
+		require.NoError(t, c.Set(ctx, "forever", 2))
+		check(t, s, func(k string, out *cache.Probed[int]) error { return c.ProbeInto(ctx, probe, k, out) },
+			func(k string) (cache.Probed[int], error) { return c.Probe(ctx, probe, k) })
+	})
+	t.Run("held without words", func(t *testing.T) {
+		s := newMemory(t)
+		c := cache.Must(cache.New(valueStoreOnly{s}, cache.Options[string, int]{}))
+		require.NoError(t, c.Set(ctx, "ttl", 1, cache.TTL(time.Hour)))
+		require.NoError(t, c.Set(ctx, "forever", 2))
+		check(t, s, func(k string, out *cache.Probed[int]) error { return c.ProbeInto(ctx, probe, k, out) },
+			func(k string) (cache.Probed[int], error) { return c.Probe(ctx, probe, k) })
+	})
+	t.Run("encoded", func(t *testing.T) {
+		s := newMemory(t)
+		c := cache.Must(cache.New(s, cache.Options[string, int]{Serializer: serializer.JSON[int]()}))
+		require.NoError(t, c.Set(ctx, "ttl", 1, cache.TTL(time.Hour)))
+		require.NoError(t, c.Set(ctx, "forever", 2))
+		check(t, s, func(k string, out *cache.Probed[int]) error { return c.ProbeInto(ctx, probe, k, out) },
+			func(k string) (cache.Probed[int], error) { return c.Probe(ctx, probe, k) })
+	})
+}
+
+// valueStoreOnly is a store of values that tells their TTLs and holds no
+// words: a Cache of ints over it holds them as values (held), not as
+// words.
+type valueStoreOnly struct{ valueTTLStore }
+
+type valueTTLStore interface {
+	cache.ValueStore
+	cache.ValueTTLGetter
 }

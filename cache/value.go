@@ -14,6 +14,8 @@ import (
 // it and never ask which.
 type values[V any] interface {
 	get(ctx context.Context, key string) (V, bool, error)
+	// getTTL is get, and the time the value has left (Cache.ProbeTTL).
+	getTTL(ctx context.Context, key string) (V, time.Duration, bool, error)
 	getVersion(ctx context.Context, key string) (V, Version, bool, error)
 	// multiGet calls hit for each key found, with its position in keys.
 	multiGet(ctx context.Context, keys []string, hit func(i int, v V)) error
@@ -39,6 +41,17 @@ func (p encoded[V]) get(ctx context.Context, key string) (v V, found bool, err e
 	}
 	v, err = decode(p.ser, key, data)
 	return v, err == nil, err
+}
+
+func (p encoded[V]) getTTL(ctx context.Context, key string) (v V, ttl time.Duration, found bool, err error) {
+	data, ttl, found, err := p.b.getTTL(ctx, key)
+	if err != nil || !found {
+		return v, 0, false, err
+	}
+	if v, err = decode(p.ser, key, data); err != nil {
+		return v, 0, false, err
+	}
+	return v, ttl, true, nil
 }
 
 func (p encoded[V]) getVersion(ctx context.Context, key string) (v V, ver Version, found bool, err error) {
@@ -118,6 +131,21 @@ func (p held[V]) get(ctx context.Context, key string) (v V, found bool, err erro
 	}
 	v, err = fromValue[V](key, x)
 	return v, err == nil, err
+}
+
+func (p held[V]) getTTL(ctx context.Context, key string) (v V, ttl time.Duration, found bool, err error) {
+	if p.vt == nil {
+		v, found, err = p.get(ctx, key)
+		return v, 0, found, err
+	}
+	x, ttl, found, err := p.vt.GetValueTTL(ctx, key)
+	if err != nil || !found {
+		return v, 0, false, err
+	}
+	if v, err = fromValue[V](key, x); err != nil {
+		return v, 0, false, err
+	}
+	return v, ttl, true, nil
 }
 
 func (p held[V]) getVersion(ctx context.Context, key string) (v V, ver Version, found bool, err error) {

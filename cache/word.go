@@ -67,6 +67,23 @@ func (p words[V]) get(ctx context.Context, key string) (v V, found bool, err err
 	return fromWord[V](bits), true, nil
 }
 
+// getTTL is held's getTTL, reading a word of V as such where the store
+// tells its TTL with it.
+func (p words[V]) getTTL(ctx context.Context, key string) (v V, ttl time.Duration, found bool, err error) {
+	if p.wt == nil {
+		return p.held.getTTL(ctx, key)
+	}
+	bits, ttl, isWord, found, err := p.wt.GetWordTTL(ctx, key, p.like)
+	switch {
+	case err != nil || !found:
+		return v, 0, false, err
+	case !isWord:
+		// Another type (an int64 of Increment, bytes...): as held.
+		return p.held.getTTL(ctx, key)
+	}
+	return fromWord[V](bits), ttl, true, nil
+}
+
 // probeInto is held's probeInto, reading a word of V as such when the
 // probe asks for no version (and, for a TTL, when the store tells it).
 func (p words[V]) probeInto(ctx context.Context, pr Probe, k string, out *Probed[V]) (err error) {

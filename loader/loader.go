@@ -29,6 +29,9 @@ type Loader[K comparable, V any] struct {
 	opts  Options[K, V]
 	ttl   time.Duration // of loaded values, before StaleFor and TTLFunc; 0: no expiry
 	probe cache.Probe   // what a read asks the store for besides the value
+	// direct: a hit is one Cache.ProbeTTL, on an in-process store (no
+	// reads to share) with no hooks (no Get to report).
+	direct bool
 	// young: a value found with more time left than this is fresh (see
 	// state); math.MaxInt64 when TTLFunc decides per value.
 	young time.Duration
@@ -92,6 +95,7 @@ func New[K comparable, V any](c *cache.Cache[K, V], fn func(ctx context.Context,
 		l.opts.StoreTimeout = 0
 	}
 	l.young = l.youngAbove()
+	l.direct = l.reads == nil && !c.Observed()
 	return l, nil
 }
 
@@ -132,6 +136,20 @@ func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 	if l.opts.FailOpen && !l.breaker.allow(true) {
 		return l.loadLocal(ctx, key, k)
 	}
+	if l.direct {
+		// An in-process store with no hooks: a read is one ProbeTTL,
+		// whose value and TTL come back in registers (a Probed filled
+		// in place cost the hit 10 ns more, on an 80 ns read). A miss
+		// reads again, with the whole probe: the mark of a remembered
+		// absence is beside it.
+		if v, ttl, found, err := l.c.ProbeTTL(ctx, k); err == nil && found {
+			l.breaker.succeeded(l.opts.FailOpen)
+			if l.isYoung(ttl) {
+				return v, nil
+			}
+			return l.serve(ctx, key, k, &cache.Probed[V]{Value: v, Found: true, TTL: ttl})
+		}
+	}
 	var p cache.Probed[V]
 	if err := l.read(ctx, k, &p); err != nil {
 		if l.failOpen(ctx, err) {
@@ -139,13 +157,20 @@ func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 		}
 		return zero, err
 	}
-	switch l.state(key, &p) {
+	return l.serve(ctx, key, k, &p)
+}
+
+// serve returns what a read found of key: the value, refreshed in the
+// background when it is ageing, or fn's for one missing or stale.
+func (l *Loader[K, V]) serve(ctx context.Context, key K, k string, p *cache.Probed[V]) (V, error) {
+	switch l.state(key, p) {
 	case fresh:
 		return p.Value, nil
 	case ageing:
 		l.refresh(ctx, key, k)
 		return p.Value, nil
 	case remembered:
+		var zero V
 		return zero, notFound(k, ErrNotFound)
 	case stale:
 		v := p.Value // a copy: a pointer into p would move p to the heap on every call
@@ -155,21 +180,26 @@ func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 }
 
 // check returns the error of a call that cannot be made: a nil ctx, or a
-// Loader that New did not make.
+// Loader that New did not make. It is inlined: two comparisons on the
+// hot path.
 func (l *Loader[K, V]) check(ctx context.Context) error {
-	switch {
-	case l == nil || l.c == nil:
-		return fmt.Errorf("%w: a Loader not made by loader.New", cache.ErrInvalidUse)
-	case ctx == nil:
-		return fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
+	if l == nil || l.c == nil || ctx == nil {
+		return l.misuse(ctx)
 	}
 	return nil
 }
 
+func (l *Loader[K, V]) misuse(ctx context.Context) error {
+	if l == nil || l.c == nil {
+		return fmt.Errorf("%w: a Loader not made by loader.New", cache.ErrInvalidUse)
+	}
+	return fmt.Errorf("%w: nil context", cache.ErrInvalidUse)
+}
+
 // read is the caller's read of k, reported to the hooks as the Get it
-// stands for (a remembered absence as a miss, and Remembered).
-// Without hooks it is the read alone: the hit of an in-process store
-// costs one probe, filled in place.
+// stands for (a remembered absence as a miss, and Remembered). Without
+// hooks it is the read alone. (Get serves the hit of an in-process store
+// without hooks before it, with ProbeTTL: see Loader.direct.)
 func (l *Loader[K, V]) read(ctx context.Context, k string, p *cache.Probed[V]) (err error) {
 	if l.c.Observed() {
 		ctx, start := l.c.Begin(ctx, cache.OpGet, k)
@@ -266,7 +296,7 @@ func (l *Loader[K, V]) state(key K, p *cache.Probed[V]) state {
 		return remembered
 	case !p.Found:
 		return missing
-	case p.TTL == 0 || p.TTL > l.young: // no expiry, no TTL asked for or told, or young
+	case l.isYoung(p.TTL):
 		return fresh
 	case l.opts.StaleFor > 0 && p.TTL <= l.opts.StaleFor:
 		return stale
@@ -276,6 +306,12 @@ func (l *Loader[K, V]) state(key K, p *cache.Probed[V]) state {
 		}
 	}
 	return fresh
+}
+
+// isYoung reports whether a value found with ttl left is fresh by that
+// alone: no expiry (or no TTL asked for or told), or more than young.
+func (l *Loader[K, V]) isYoung(ttl time.Duration) bool {
+	return ttl == 0 || ttl > l.young
 }
 
 // isMark reports whether b is a miss mark.

@@ -10,8 +10,8 @@ import (
 	"github.com/cachekit/cachekit/cache"
 )
 
-// runProbe checks Cache.Probe and MultiProbe, what package loader reads
-// every key with: a value with the time it has left (where the store
+// runProbe checks Cache.Probe, MultiProbe and ProbeTTL, what package
+// loader reads every key with: a value with the time it has left (where the store
 // tells: Cache.KnowsTTL), an empty value as a hit, a value with no expiry
 // as TTL 0, and the entry beside a missing key, in one call for many keys
 // (MultiTTLGetter on a store that has it, a call per key otherwise).
@@ -48,6 +48,28 @@ func runProbe(t *testing.T, h Harness) {
 		assert.False(t, got[3].Found, name)
 		assert.Nil(t, got[3].Beside, "%s: no entry beside", name)
 	}
+
+	// ProbeTTL: the value and the time it has left alone, as results.
+	v, ttl, found, err := c.ProbeTTL(ctx, c.Key("ttl"))
+	require.NoError(t, err)
+	assert.True(t, found, "ProbeTTL: a value with a TTL")
+	assert.Equal(t, "v", v)
+	if c.KnowsTTL() {
+		assert.Greater(t, ttl, 50*time.Minute, "ProbeTTL: the time left of a value written for an hour")
+		assert.LessOrEqual(t, ttl, time.Hour+2*time.Second)
+	}
+	v, ttl, found, err = c.ProbeTTL(ctx, c.Key("forever"))
+	require.NoError(t, err)
+	assert.True(t, found, "ProbeTTL: an empty value is a hit")
+	assert.Empty(t, v)
+	assert.Zero(t, ttl, "ProbeTTL: a value with no expiry has TTL 0")
+	_, _, found, err = c.ProbeTTL(ctx, c.Key("absent"))
+	require.NoError(t, err)
+	assert.False(t, found, "ProbeTTL: a missing key")
+	ints := NewCache[string, int](t, s, cache.Options[string, int]{Namespace: "probe"})
+	_, _, found, err = ints.ProbeTTL(ctx, ints.Key("ttl"))
+	assert.ErrorIs(t, err, cache.ErrDecode, "ProbeTTL: bytes that are no int")
+	assert.False(t, found)
 
 	// With Version: the value's version, which a compare-and-swap takes,
 	// and the entry beside a missing key.
