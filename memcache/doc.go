@@ -51,7 +51,10 @@
 // hex digits and ":", is hashed.)
 //
 // Costs in round trips: Get and Set of a key of the Store of New, one.
-// Reads of a namespaced key (Get, Exists, MultiGet) fetch the generation
+// MultiGet, MultiGetTTL and MultiGetVersion are one GetMulti: package
+// loader reads a key, its TTL or version, and the mark of its absence
+// beside it in one round trip. Reads of a namespaced key (Get, Exists,
+// MultiGet and its kin) fetch the generation
 // and the key at the generation last seen together, one round trip unless
 // the generation changed; with Options.GenerationTTL, a read within that
 // time of the last check of the generation is a get of the key alone, at
@@ -76,7 +79,7 @@
 //
 // memcached does not tell a classic client how long an entry has left,
 // so every write records the entry's deadline in its flags (Unix seconds,
-// 0 for none), which GetTTL reads. Increment, when it rewrites a value
+// 0 for none), which GetTTL and MultiGetTTL read. Increment, when it rewrites a value
 // with a cas (a negative number, or a delta incr cannot apply), keeps the
 // entry's expiry, whoever wrote it: it reads the entry with memcached's
 // meta get ("mg", memcached 1.6 or later), which answers the seconds left,
@@ -88,8 +91,8 @@
 //
 // # Versions
 //
-// GetVersion and CompareAndSwap use memcached's CAS ids, which change on
-// every write: an A→B→A change is detected. See Store.CompareAndSwap for
+// GetVersion, MultiGetVersion and CompareAndSwap use memcached's CAS ids,
+// which change on every write: an A→B→A change is detected. See Store.CompareAndSwap for
 // the extra read after a write.
 //
 // # Contexts

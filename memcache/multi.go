@@ -8,6 +8,8 @@ import (
 	"time"
 
 	gm "github.com/bradfitz/gomemcache/memcache"
+
+	"github.com/cachekit/cachekit/cache"
 )
 
 // multiLabel names the keys of a multi-key operation in errors.
@@ -37,15 +39,78 @@ type nsKeys struct {
 // namespace whose generation changed are fetched again in a second call.
 func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 	return call(ctx, s, "multi get", req{key: multiLabel(keys), keys: keys}, func(s *Store, ctx context.Context, r req) ([][]byte, error) {
-		return s.multiGet(ctx, "multi get", r.key, r.keys)
+		items, _, err := s.multiGet(ctx, "multi get", r.key, r.keys)
+		return itemValues(items), err
 	})
 }
 
-// multiGet is MultiGet, run by call.
-func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) ([][]byte, error) {
-	out := make([][]byte, len(keys))
+// MultiGetTTL returns the values of keys in their order, nil for a miss,
+// and the time each has left, as GetTTL tells it (from the deadline its
+// flags record), with the one GetMulti of MultiGet: what package loader
+// reads a value, its age and the mark of its absence with.
+func (s *Store) MultiGetTTL(ctx context.Context, keys []string) ([][]byte, []time.Duration, error) {
+	items, err := call(ctx, s, "multi get ttl", req{key: multiLabel(keys), keys: keys}, func(s *Store, ctx context.Context, r req) ([]*gm.Item, error) {
+		items, _, err := s.multiGet(ctx, "multi get ttl", r.key, r.keys)
+		return items, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ttls := make([]time.Duration, len(items))
+	for i, it := range items {
+		if it != nil {
+			ttls[i] = ttlOf(it)
+		}
+	}
+	return itemValues(items), ttls, nil
+}
+
+// MultiGetVersion returns the values of keys in their order, nil for a
+// miss, and the version of each found (its CAS id, as GetVersion returns
+// it), with the one GetMulti of MultiGet (memcached's gets): what package
+// loader rereads a key and the mark of its absence with, under the key's
+// lock.
+func (s *Store) MultiGetVersion(ctx context.Context, keys []string) ([][]byte, []cache.Version, error) {
+	type got struct {
+		items []*gm.Item
+		mkeys []string
+	}
+	g, err := call(ctx, s, "multi get version", req{key: multiLabel(keys), keys: keys}, func(s *Store, ctx context.Context, r req) (got, error) {
+		items, mkeys, err := s.multiGet(ctx, "multi get version", r.key, r.keys)
+		return got{items, mkeys}, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	vers := make([]cache.Version, len(g.items))
+	for i, it := range g.items {
+		if it != nil {
+			vers[i] = &version{key: g.mkeys[i], cas: it.CasID}
+		}
+	}
+	return itemValues(g.items), vers, nil
+}
+
+// itemValues returns the values of items, nil for a miss.
+func itemValues(items []*gm.Item) [][]byte {
+	if items == nil {
+		return nil
+	}
+	out := make([][]byte, len(items))
+	for i, it := range items {
+		if it != nil {
+			out[i] = it.Value
+		}
+	}
+	return out
+}
+
+// multiGet reads keys, run by call: the item of each (nil for a miss) and
+// the memcached key it was read under.
+func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) ([]*gm.Item, []string, error) {
+	out := make([]*gm.Item, len(keys))
 	if len(keys) == 0 {
-		return out, nil
+		return out, nil, nil
 	}
 	mkeys := make([]string, len(keys)) // "" for a namespaced key not fetched yet
 	request := make([]string, 0, len(keys)+1)
@@ -78,7 +143,7 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 	}
 	items, err := s.getMulti(ctx, request)
 	if err = after(ctx, err); err != nil {
-		return nil, opError(op, label, err)
+		return nil, nil, opError(op, label, err)
 	}
 	var again []string
 	for ns, nk := range spaces {
@@ -95,7 +160,7 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 		}
 		gen, err := genOf(gi.Value, nk.seen)
 		if err != nil {
-			return nil, opError(op, label, fmt.Errorf("namespace %s: %w", quoteKey(ns), err))
+			return nil, nil, opError(op, label, fmt.Errorf("namespace %s: %w", quoteKey(ns), err))
 		}
 		s.rememberGen(nk.sp, gen)
 		if nk.seen != nil && gen == nk.seen.gen {
@@ -109,18 +174,18 @@ func (s *Store) multiGet(ctx context.Context, op, label string, keys []string) (
 	if len(again) > 0 {
 		more, err := s.getMulti(ctx, again)
 		if err = after(ctx, err); err != nil {
-			return nil, opError(op, label, err)
+			return nil, nil, opError(op, label, err)
 		}
 		for _, k := range again {
 			items[k] = more[k] // nil for a miss
 		}
 	}
 	for i, mkey := range mkeys {
-		if it := items[mkey]; mkey != "" && it != nil {
-			out[i] = it.Value
+		if mkey != "" {
+			out[i] = items[mkey]
 		}
 	}
-	return out, nil
+	return out, mkeys, nil
 }
 
 // MultiSet writes vals[i] under keys[i], all with ttl. memcached has no

@@ -3,6 +3,7 @@ package memcache
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -81,5 +82,42 @@ func TestMultiSetWritesEveryKey(t *testing.T) {
 				assert.Equal(t, string(vals[i]), string(got[i]), keys[i])
 			}
 		})
+	}
+}
+
+// MultiGetTTL and MultiGetVersion read what MultiGet reads, with the TTL
+// that GetTTL tells and the version that GetVersion gives (a
+// CompareAndSwap takes it), nil for a miss, for keys with and without a
+// namespace, in one GetMulti (TestRoundTripsOfCommonOperations).
+func TestMultiGetTTLAndVersionReadWhatMultiGetReads(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := t.Context()
+	ns := uniq(t, "ns")
+	withTTL, forever, named, missing := uniq(t, "ttl"), uniq(t, "forever"), ns+":k", uniq(t, "missing")
+	require.NoError(t, s.Set(ctx, withTTL, []byte("a"), time.Hour))
+	require.NoError(t, s.Set(ctx, forever, []byte(""), 0))
+	require.NoError(t, in(s, ns).Set(ctx, named, []byte("c"), time.Minute))
+	keys := []string{withTTL, forever, missing, named}
+
+	vals, ttls, err := in(s, ns).MultiGetTTL(ctx, keys)
+	require.NoError(t, err)
+	assert.Equal(t, [][]byte{[]byte("a"), {}, nil, []byte("c")}, vals)
+	assert.InDelta(t, time.Hour, ttls[0], float64(3*time.Second), "as GetTTL tells it")
+	assert.Zero(t, ttls[1], "no expiry")
+	assert.Zero(t, ttls[2], "a miss")
+	assert.InDelta(t, time.Minute, ttls[3], float64(3*time.Second))
+
+	vals, vers, err := in(s, ns).MultiGetVersion(ctx, keys)
+	require.NoError(t, err)
+	assert.Equal(t, [][]byte{[]byte("a"), {}, nil, []byte("c")}, vals)
+	assert.Nil(t, vers[2], "a miss has no version")
+	for _, i := range []int{0, 1, 3} {
+		require.NotNil(t, vers[i], keys[i])
+		_, swapped, err := in(s, ns).CompareAndSwap(ctx, keys[i], vers[i], []byte("swapped"), 0)
+		require.NoError(t, err)
+		assert.True(t, swapped, "%s: a CompareAndSwap on the version read", keys[i])
+		_, swapped, err = in(s, ns).CompareAndSwap(ctx, keys[i], vers[i], []byte("again"), 0)
+		require.NoError(t, err)
+		assert.False(t, swapped, "%s: the version read is spent by the write", keys[i])
 	}
 }

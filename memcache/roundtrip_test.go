@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cachekit/cachekit/cache"
 	"github.com/cachekit/cachekit/internal/testserver"
 )
 
@@ -59,6 +60,12 @@ func TestRoundTripsOfCommonOperations(t *testing.T) {
 	plain, ns := uniq(t, "plain"), uniq(t, "ns")
 	namespaced, inNS := ns+":k", in(s, ns)
 	require.NoError(t, inNS.Set(ctx, namespaced, []byte("v"), 0)) // creates and caches the generation
+	// The reads of package loader: a key with its age and the mark of its
+	// absence beside it (a hit), and with its version (under the lock).
+	c := cache.Must(cache.New(s, cache.Options[string, []byte]{Namespace: ns}))
+	probe := func(p cache.Probe) func() error {
+		return func() error { _, err := c.Probe(ctx, p, c.Key("k")); return err }
+	}
 	cases := []struct {
 		name string
 		do   func() error
@@ -70,6 +77,10 @@ func TestRoundTripsOfCommonOperations(t *testing.T) {
 		{"Get of a namespaced key", func() error { _, _, err := inNS.Get(ctx, namespaced); return err }, 1},
 		{"Set of a namespaced key", func() error { return inNS.Set(ctx, namespaced, []byte("w"), 0) }, 2},
 		{"MultiGet of namespaced keys", func() error { _, err := inNS.MultiGet(ctx, []string{namespaced, ns + ":l"}); return err }, 1},
+		{"MultiGetTTL of namespaced keys", func() error { _, _, err := inNS.MultiGetTTL(ctx, []string{namespaced, ns + ":l"}); return err }, 1},
+		{"MultiGetVersion of namespaced keys", func() error { _, _, err := inNS.MultiGetVersion(ctx, []string{namespaced, ns + ":l"}); return err }, 1},
+		{"Probe of a key, its TTL and the entry beside it", probe(cache.Probe{TTL: true, Beside: "-miss"}), 1},
+		{"Probe of a key, its version and the entry beside it", probe(cache.Probe{Version: true, Beside: "-miss"}), 1},
 		{"Increment of a key without namespace", func() error { _, err := s.Increment(ctx, plain+"n", 1); return err }, 2}, // get misses, add
 		// get (Redis' rules are checked before memcached's laxer incr), incr
 		{"Increment again", func() error { _, err := s.Increment(ctx, plain+"n", 1); return err }, 2},

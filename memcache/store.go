@@ -86,6 +86,9 @@ var (
 	_ cache.Watcher     = (*Store)(nil)
 	_ cache.Namespacer  = (*Store)(nil)
 	_ cache.TTLGetter   = (*Store)(nil)
+
+	_ cache.MultiTTLGetter     = (*Store)(nil)
+	_ cache.MultiVersionGetter = (*Store)(nil)
 )
 
 // state is what a Store and the Stores of its namespaces share.

@@ -97,9 +97,14 @@ func (s *Store) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, 
 	if err != nil || it == nil {
 		return nil, 0, false, err
 	}
-	var ttl time.Duration
-	if it.Flags > maxRelative {
-		ttl = max(time.Until(time.Unix(int64(it.Flags), 0)), time.Millisecond)
+	return it.Value, ttlOf(it), true, nil
+}
+
+// ttlOf returns the time it has left by the deadline recorded in its
+// flags: 0 for none, at least a millisecond for one (see GetTTL).
+func ttlOf(it *gm.Item) time.Duration {
+	if it.Flags <= maxRelative {
+		return 0
 	}
-	return it.Value, ttl, true, nil
+	return max(time.Until(time.Unix(int64(it.Flags), 0)), time.Millisecond)
 }
