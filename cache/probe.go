@@ -79,8 +79,10 @@ func (c *Cache[K, V]) ProbeTTL(ctx context.Context, k string) (V, time.Duration,
 }
 
 // ProbeInto is Probe, filling out in place (and first zeroing it): the
-// loader's read of an in-process store, where a copy of a Probed costs as
-// much as the rest of the read.
+// loader's reads of an in-process store that are more than a hit without
+// hooks (ProbeTTL serves those), where a copy of a Probed costs as much as
+// the rest of the read: a loader hit on memory with a hook costs 186 ns
+// with it, 231 ns with Probe.
 func (c *Cache[K, V]) ProbeInto(ctx context.Context, p Probe, k string, out *Probed[V]) (err error) {
 	*out = Probed[V]{}
 	if err := c.checkCall(ctx); err != nil {

@@ -70,30 +70,26 @@ func TestProbeIntoOverwritesWhatOutHeld(t *testing.T) {
 			}
 		}
 	}
-	t.Run("held", func(t *testing.T) {
-		s := newMemory(t)
-		c := cache.Must(cache.New(s, cache.Options[string, int]{}))
-		require.NoError(t, c.Set(ctx, "ttl", 1, cache.TTL(time.Hour)))
-		require.NoError(t, c.Set(ctx, "forever", 2))
-		check(t, s, func(k string, out *cache.Probed[int]) error { return c.ProbeInto(ctx, probe, k, out) },
-			func(k string) (cache.Probed[int], error) { return c.Probe(ctx, probe, k) })
-	})
-	t.Run("held without words", func(t *testing.T) {
-		s := newMemory(t)
-		c := cache.Must(cache.New(valueStoreOnly{s}, cache.Options[string, int]{}))
-		require.NoError(t, c.Set(ctx, "ttl", 1, cache.TTL(time.Hour)))
-		require.NoError(t, c.Set(ctx, "forever", 2))
-		check(t, s, func(k string, out *cache.Probed[int]) error { return c.ProbeInto(ctx, probe, k, out) },
-			func(k string) (cache.Probed[int], error) { return c.Probe(ctx, probe, k) })
-	})
-	t.Run("encoded", func(t *testing.T) {
-		s := newMemory(t)
-		c := cache.Must(cache.New(s, cache.Options[string, int]{Serializer: serializer.JSON[int]()}))
-		require.NoError(t, c.Set(ctx, "ttl", 1, cache.TTL(time.Hour)))
-		require.NoError(t, c.Set(ctx, "forever", 2))
-		check(t, s, func(k string, out *cache.Probed[int]) error { return c.ProbeInto(ctx, probe, k, out) },
-			func(k string) (cache.Probed[int], error) { return c.Probe(ctx, probe, k) })
-	})
+	for name, newCache := range map[string]func(s *memory.Store) *cache.Cache[string, int]{
+		"words": func(s *memory.Store) *cache.Cache[string, int] {
+			return cache.Must(cache.New(s, cache.Options[string, int]{}))
+		},
+		"held": func(s *memory.Store) *cache.Cache[string, int] {
+			return cache.Must(cache.New(valueStoreOnly{s}, cache.Options[string, int]{}))
+		},
+		"encoded": func(s *memory.Store) *cache.Cache[string, int] {
+			return cache.Must(cache.New(s, cache.Options[string, int]{Serializer: serializer.JSON[int]()}))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newMemory(t)
+			c := newCache(s)
+			require.NoError(t, c.Set(ctx, "ttl", 1, cache.TTL(time.Hour)))
+			require.NoError(t, c.Set(ctx, "forever", 2))
+			check(t, s, func(k string, out *cache.Probed[int]) error { return c.ProbeInto(ctx, probe, k, out) },
+				func(k string) (cache.Probed[int], error) { return c.Probe(ctx, probe, k) })
+		})
+	}
 }
 
 // valueStoreOnly is a store of values that tells their TTLs and holds no

@@ -12,11 +12,13 @@ import (
 
 // BenchmarkGetHit reads a present key of a memory cache with Cache.Get
 // (the reference, on a value with a TTL, as the loader writes), and with
-// a Loader without and with RefreshAfter, on one goroutine.
+// a Loader without and with RefreshAfter (and with a hook), on one
+// goroutine.
 func BenchmarkGetHit(b *testing.B) {
 	s := memory.New(memory.Options{})
 	b.Cleanup(func() { _ = s.Close() })
 	c := cache.Must(cache.New(s, cache.Options[string, string]{}))
+	hooked := cache.Must(cache.New(s, cache.Options[string, string]{Hooks: []cache.Hook{cache.HookFunc(func(context.Context, cache.Event) {})}}))
 	ctx := context.Background()
 	fn := func(context.Context, string) (string, error) { return "v", nil }
 	for _, bc := range []struct {
@@ -26,6 +28,9 @@ func BenchmarkGetHit(b *testing.B) {
 		{"cache-get", func() (string, error) { v, _, err := c.Get(ctx, "k"); return v, err }},
 		{"loader", newGet(b, c, fn, loader.Options[string, string]{TTL: time.Hour})},
 		{"loader-refresh", newGet(b, c, fn, loader.Options[string, string]{TTL: time.Hour, RefreshAfter: 50 * time.Minute})},
+		// A hook makes the hit a read reported to it, filled in place
+		// (Cache.ProbeInto), rather than one ProbeTTL.
+		{"loader-refresh-hooked", newGet(b, hooked, fn, loader.Options[string, string]{TTL: time.Hour, RefreshAfter: 50 * time.Minute})},
 	} {
 		if err := c.Set(ctx, "k", "v", cache.TTL(time.Hour)); err != nil {
 			b.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // function can be a plain function rather than a closure (a closure that
 // may run on a goroutine is allocated on every call, context or not).
 type req struct {
+	op    string // the operation's name, for errors (call sets it)
 	key   string // the key, or the label of a multi-key operation, for errors
 	val   []byte // the value to write, or the token to compare
 	ttl   time.Duration
@@ -75,6 +76,7 @@ func (r req) detach() req {
 // operations in flight than its client keeps connections for.
 func call[T any](ctx context.Context, s *Store, op string, r req, fn func(*Store, context.Context, req) (T, error)) (T, error) {
 	var zero T
+	r.op = op
 	if err := s.begin(ctx, op, r.key); err != nil {
 		return zero, err
 	}

@@ -38,10 +38,8 @@ type nsKeys struct {
 // with each namespaced key at the generation last seen; keys of a
 // namespace whose generation changed are fetched again in a second call.
 func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
-	return call(ctx, s, "multi get", req{key: multiLabel(keys), keys: keys}, func(s *Store, ctx context.Context, r req) ([][]byte, error) {
-		items, _, err := s.multiGet(ctx, "multi get", r.key, r.keys)
-		return itemValues(items), err
-	})
+	items, _, err := s.multiItems(ctx, "multi get", keys)
+	return itemValues(items), err
 }
 
 // MultiGetTTL returns the values of keys in their order, nil for a miss,
@@ -49,10 +47,7 @@ func (s *Store) MultiGet(ctx context.Context, keys []string) ([][]byte, error) {
 // flags record), with the one GetMulti of MultiGet: what package loader
 // reads a value, its age and the mark of its absence with.
 func (s *Store) MultiGetTTL(ctx context.Context, keys []string) ([][]byte, []time.Duration, error) {
-	items, err := call(ctx, s, "multi get ttl", req{key: multiLabel(keys), keys: keys}, func(s *Store, ctx context.Context, r req) ([]*gm.Item, error) {
-		items, _, err := s.multiGet(ctx, "multi get ttl", r.key, r.keys)
-		return items, err
-	})
+	items, _, err := s.multiItems(ctx, "multi get ttl", keys)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -71,24 +66,36 @@ func (s *Store) MultiGetTTL(ctx context.Context, keys []string) ([][]byte, []tim
 // loader rereads a key and the mark of its absence with, under the key's
 // lock.
 func (s *Store) MultiGetVersion(ctx context.Context, keys []string) ([][]byte, []cache.Version, error) {
-	type got struct {
-		items []*gm.Item
-		mkeys []string
-	}
-	g, err := call(ctx, s, "multi get version", req{key: multiLabel(keys), keys: keys}, func(s *Store, ctx context.Context, r req) (got, error) {
-		items, mkeys, err := s.multiGet(ctx, "multi get version", r.key, r.keys)
-		return got{items, mkeys}, err
-	})
+	items, mkeys, err := s.multiItems(ctx, "multi get version", keys)
 	if err != nil {
 		return nil, nil, err
 	}
-	vers := make([]cache.Version, len(g.items))
-	for i, it := range g.items {
+	vers := make([]cache.Version, len(items))
+	for i, it := range items {
 		if it != nil {
-			vers[i] = &version{key: g.mkeys[i], cas: it.CasID}
+			vers[i] = &version{key: mkeys[i], cas: it.CasID}
 		}
 	}
-	return itemValues(g.items), vers, nil
+	return itemValues(items), vers, nil
+}
+
+// multiItems reads keys as operation op, through call: the item of each
+// (nil for a miss) and the memcached key it was read under.
+func (s *Store) multiItems(ctx context.Context, op string, keys []string) ([]*gm.Item, []string, error) {
+	got, err := call(ctx, s, op, req{key: multiLabel(keys), keys: keys}, readItems)
+	return got.items, got.mkeys, err
+}
+
+// itemsRead is what readItems returns.
+type itemsRead struct {
+	items []*gm.Item
+	mkeys []string
+}
+
+// readItems is multiItems' read, run by call.
+func readItems(s *Store, ctx context.Context, r req) (itemsRead, error) {
+	items, mkeys, err := s.multiGet(ctx, r.op, r.key, r.keys)
+	return itemsRead{items, mkeys}, err
 }
 
 // itemValues returns the values of items, nil for a miss.
