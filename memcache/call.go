@@ -77,11 +77,8 @@ func (r req) detach() req {
 func call[T any](ctx context.Context, s *Store, op string, r req, fn func(*Store, context.Context, req) (T, error)) (T, error) {
 	var zero T
 	r.op = op
-	if err := s.begin(ctx, op, r.key); err != nil {
+	if err := s.enter(ctx, op, r.key); err != nil {
 		return zero, err
-	}
-	if err := s.slots.acquire(ctx); err != nil {
-		return zero, opError(op, r.key, err)
 	}
 	if ctx.Done() == nil {
 		defer s.slots.release()
@@ -114,6 +111,19 @@ func call[T any](ctx context.Context, s *Store, op string, r req, fn func(*Store
 	case <-ctx.Done():
 		return zero, opError(op, r.key, ctxerr.Err(ctx))
 	}
+}
+
+// enter begins the operation op on key: it checks that the store is open
+// and has a client and that ctx has not ended, and takes one of the
+// store's slots, which the caller releases.
+func (s *Store) enter(ctx context.Context, op, key string) error {
+	if err := s.begin(ctx, op, key); err != nil {
+		return err
+	}
+	if err := s.slots.acquire(ctx); err != nil {
+		return opError(op, key, err)
+	}
+	return nil
 }
 
 // tracker counts the goroutines of operations in flight, so that Close can
