@@ -114,7 +114,8 @@ func (s *Store) retry(ctx context.Context, policy resend, attempts int, err erro
 
 // do runs on c (the store's client, or one node's for Clear) the command
 // that build makes, as the operation op on key, and sends it again as
-// policy and retry say. It is the one way the store sends a command: it
+// policy and retry say. It is the one way the store sends a command (Get
+// does what do does in a frame of its own: see direct): it
 // refuses once the store is closed, and returns the reply or an error:
 // rueidis' nil reply as rd.Nil itself (rd.IsRedisNil tells it), any other
 // error wrapped with op and key (see wrap). build is called for each
@@ -131,7 +132,19 @@ func (s *Store) do(ctx context.Context, op, key string, c rd.Client, policy rese
 	if s.closed.Load() {
 		return rd.RedisMessage{}, opError(op, key, cache.ErrClosed)
 	}
-	res := s.send(ctx, c, build())
+	var res rd.RedisResult
+	if s.direct(ctx) { // send's common case, one frame less deep (see direct)
+		res = c.Do(ctx, build())
+		s.guard.observe(ctx, res.NonRedisError())
+	} else {
+		res = s.send(ctx, c, build())
+	}
+	return s.retried(ctx, op, key, c, policy, build, res)
+}
+
+// retried is the end of do, once the first attempt returned res: it sends
+// the command again as policy and retry say, and returns the reply.
+func (s *Store) retried(ctx context.Context, op, key string, c rd.Client, policy resend, build func() rd.Completed, res rd.RedisResult) (rd.RedisMessage, error) {
 	for attempts := 1; s.retry(ctx, policy, attempts, res.NonRedisError()); attempts++ {
 		res = s.send(ctx, c, build())
 	}

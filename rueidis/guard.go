@@ -102,13 +102,27 @@ func (g *guard) trouble() {
 // call) makes it careful. A call cancelled by its caller is neither.
 func (g *guard) observe(ctx context.Context, err error) {
 	if err == nil {
-		if g.starting.Load() && g.starting.CompareAndSwap(true, false) {
-			g.until.CompareAndSwap(g.startUntil, 0)
-		}
+		g.succeeded()
 		return
 	}
 	if cerr := ctxerr.Err(ctx); cerr == nil || cerr == context.DeadlineExceeded {
 		g.trouble()
+	}
+}
+
+// succeeded takes note of a call that succeeded (see observe). It is
+// inlined: once the store has started, it reads one word.
+func (g *guard) succeeded() {
+	if g.starting.Load() {
+		g.started()
+	}
+}
+
+// started ends the careful start of a store, unless trouble made a window
+// of its own meanwhile.
+func (g *guard) started() {
+	if g.starting.CompareAndSwap(true, false) {
+		g.until.CompareAndSwap(g.startUntil, 0)
 	}
 }
 
@@ -166,6 +180,18 @@ func handOff[R any](s *Store, ctx context.Context, call func() R) (r R, ok bool)
 // end, and the store is careful.
 func (s *Store) guarded(ctx context.Context) bool {
 	return ctx.Done() != nil && s.guard.careful()
+}
+
+// direct reports whether a call with ctx is sent at once on the caller's
+// goroutine: the store is open, ctx has not ended, and it cannot end or
+// the store is not careful. Then Get and do call rueidis themselves
+// rather than through send: a call waits for its reply in rueidis, below
+// the frames of its callers, which have gone cold in the processor's
+// caches by the time the reply comes, and each costs its return then. On
+// 64 goroutines in parallel, a Get with three frames fewer (Get, do and
+// send down to one) took 2-3 % less time.
+func (s *Store) direct(ctx context.Context) bool {
+	return !s.closed.Load() && (ctx.Done() == nil || !s.guard.careful() && ctxerr.Err(ctx) == nil)
 }
 
 // send sends cmd on c once (see do).

@@ -81,16 +81,39 @@ func (s *Store) Close() error {
 // cache when Options.ClientSideCache is set, else from Redis. The returned
 // slice belongs to the caller.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	return s.get(ctx, key, s.cached())
+	if s.cached() || !s.direct(ctx) {
+		return s.get(ctx, key, s.cached())
+	}
+	// get's common case: what do does, sent from this frame (see direct).
+	build := getCmd(s.client, key)
+	res := s.client.Do(ctx, build())
+	var msg rd.RedisMessage
+	var err error
+	if cerr := res.NonRedisError(); cerr == nil {
+		s.guard.succeeded()
+		msg, err = reply(ctx, opGet, key, res)
+	} else {
+		s.guard.observe(ctx, cerr)
+		msg, err = s.retried(ctx, opGet, key, s.client, again, build, res)
+	}
+	return getReply(ctx, opGet, key, msg, err)
+}
+
+// opGet is the name of Get in its errors.
+const opGet = "get"
+
+// getCmd returns the builder of the GET of key on c.
+func getCmd(c rd.Client, key string) func() rd.Completed {
+	return func() rd.Completed { return readCmd(c.B(), "GET", []string{key}) }
 }
 
 // get reads key, through the near cache if cached; from Redis if the near
 // cache may not have caught up with the store's own write of key yet (see
 // ownWrites).
 func (s *Store) get(ctx context.Context, key string, cached bool) ([]byte, bool, error) {
-	const op = "get"
+	const op = opGet
 	if !cached {
-		msg, err := s.do(ctx, op, key, s.client, again, func() rd.Completed { return readCmd(s.client.B(), "GET", []string{key}) })
+		msg, err := s.do(ctx, op, key, s.client, again, getCmd(s.client, key))
 		return getReply(ctx, op, key, msg, err)
 	}
 	m := s.own.lookup(key)
