@@ -14,9 +14,12 @@ import (
 // so any number of caches (with different types, serializers or namespaces)
 // may share one store.
 type Cache[K comparable, V any] struct {
-	store   Store     // as given to New
-	b       backend   // the store of this cache's keys, with its optional interfaces
-	vals    values[V] // how values are kept: encoded or held
+	store Store     // as given to New
+	b     backend   // the store of this cache's keys, with its optional interfaces
+	vals  values[V] // how values are kept: encoded or held
+	// ser is the serializer of encoded values, nil for held ones: Get
+	// reads encoded values itself, two calls less deep.
+	ser     Serializer[V]
 	keyFunc func(K) string
 	ns      string
 	prefix  string // ns + ":", or "" with no namespace
@@ -81,7 +84,8 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 	c.remote = !isValueStore
 	switch {
 	case opts.Serializer != nil:
-		c.vals = encoded[V]{&c.b, opts.Serializer}
+		c.ser = opts.Serializer
+		c.vals = encoded[V]{&c.b, c.ser}
 		if !readsDecimal(opts.Serializer) {
 			c.noIncrement = fmt.Errorf("%w: the serializer %T cannot read back the decimal text Increment writes (it is no cache.DecimalReader)",
 				errors.ErrUnsupported, opts.Serializer)
@@ -90,7 +94,8 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 		vt, _ := vs.(ValueTTLGetter)
 		c.vals = heldValues[V](held[V]{vs, vt})
 	default:
-		c.vals = encoded[V]{&c.b, defaultSerializer[V]()}
+		c.ser = defaultSerializer[V]()
+		c.vals = encoded[V]{&c.b, c.ser}
 	}
 	return c, nil
 }

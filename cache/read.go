@@ -15,7 +15,19 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K) (V, bool, error) {
 	}
 	k := c.Key(key)
 	ctx, start := c.obs.begin(ctx, OpGet, k)
-	v, found, err := c.vals.get(ctx, k)
+	var v V
+	var found bool
+	var err error
+	if c.ser != nil {
+		// encoded's get, in this frame: on a remote store a Get's
+		// goroutine waits for the reply at the bottom of its calls, and
+		// each frame above is memory that has gone cold meanwhile (two
+		// here, with the wrapper of get's interface method).
+		data, ok, serr := c.b.store.Get(ctx, k)
+		v, found, err = decoded(c.ser, k, data, ok, serr)
+	} else {
+		v, found, err = c.vals.get(ctx, k)
+	}
 	c.obs.end(ctx, start, ReadEvent(OpGet, k, found, err))
 	return v, found, err
 }

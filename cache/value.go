@@ -34,12 +34,18 @@ type encoded[V any] struct {
 	ser Serializer[V]
 }
 
-func (p encoded[V]) get(ctx context.Context, key string) (v V, found bool, err error) {
+func (p encoded[V]) get(ctx context.Context, key string) (V, bool, error) {
 	data, found, err := p.b.store.Get(ctx, key)
+	return decoded(p.ser, key, data, found, err)
+}
+
+// decoded returns the value of what a store's Get of key returned, decoded
+// with ser.
+func decoded[V any](ser Serializer[V], key string, data []byte, found bool, err error) (v V, _ bool, _ error) {
 	if err != nil || !found {
 		return v, false, err
 	}
-	v, err = decode(p.ser, key, data)
+	v, err = decode(ser, key, data)
 	return v, err == nil, err
 }
 
