@@ -99,7 +99,7 @@ func hookImpls(p *otelProviders, prom *cachekitprom.Collector) []hookImpl {
 // metrics and tracing cost a hit, beside no hook.
 func BenchmarkHookGetHit(b *testing.B) {
 	p := newOtelProviders(b)
-	for _, im := range hookImpls(p, cachekitprom.NewCollector()) {
+	for _, im := range passOrder(hookImpls(p, cachekitprom.NewCollector())) {
 		b.Run("impl="+im.name, func(b *testing.B) {
 			kv := im.make(b)
 			b.Cleanup(func() { _ = kv.Close() })

@@ -152,7 +152,7 @@ func BenchmarkLoaderHit(b *testing.B) {
 
 func runLoaderHit(b *testing.B, impls []loaderImpl, par int) {
 	keys := keyNames(loaderKeys)
-	for _, im := range impls {
+	for _, im := range passOrder(impls) {
 		b.Run("impl="+im.name, func(b *testing.B) {
 			load, loads := client.Load(noLoad), new(atomic.Int64)
 			if im.failsOpen {
@@ -210,7 +210,7 @@ const (
 // start to each caller's value (loaderLoad is the floor), and errors/op.
 func BenchmarkLoaderStampede(b *testing.B) {
 	addr := testserver.Redis(b)
-	for _, im := range redisLoaders(addr) {
+	for _, im := range passOrder(redisLoaders(addr)) {
 		if im.name == "cachekit-cache-get" || im.hitOnly {
 			continue
 		}

@@ -119,7 +119,7 @@ func BenchmarkLoaderHotKey(b *testing.B) {
 	b.Run("store=memory", func(b *testing.B) {
 		for _, keys := range []int{1, 8} {
 			b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) {
-				for _, im := range hotMemoryImpls() {
+				for _, im := range passOrder(hotMemoryImpls()) {
 					b.Run("impl="+im.name, func(b *testing.B) { runHotKey(b, im, keys) })
 				}
 			})
@@ -129,7 +129,7 @@ func BenchmarkLoaderHotKey(b *testing.B) {
 		addr := testserver.Redis(b)
 		for _, keys := range []int{1, 8} {
 			b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) {
-				for _, im := range hotRedisImpls(addr) {
+				for _, im := range passOrder(hotRedisImpls(addr)) {
 					b.Run("impl="+im.name, func(b *testing.B) {
 						runHotKey(b, im, keys)
 						flushRedis(b, addr)

@@ -94,7 +94,7 @@ func memoryLockImpls() []lockImpl {
 }
 
 func runRedUncontended(b *testing.B, impls []lockImpl) {
-	for _, im := range impls {
+	for _, im := range passOrder(impls) {
 		b.Run("impl="+im.name, func(b *testing.B) {
 			l := im.lock(b)
 			b.Cleanup(func() {

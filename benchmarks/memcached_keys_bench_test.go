@@ -64,7 +64,7 @@ func BenchmarkMemcachedKeys(b *testing.B) {
 			return cachekitReader(tb, addr, ckmemcache.Options{GenerationTTL: time.Second}, "users", "", keys, value)
 		}},
 	}
-	for _, im := range impls {
+	for _, im := range passOrder(impls) {
 		b.Run("impl="+im.name, func(b *testing.B) {
 			read, done := im.make(b)
 			b.Cleanup(func() {

@@ -28,7 +28,7 @@ func BenchmarkMemoryGetParallel(b *testing.B) {
 	for _, n := range []int{1, 1024, 65536} {
 		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
 			keys := keyNames(n)
-			for _, im := range readImpls(max(4*n, 1024)) {
+			for _, im := range passOrder(readImpls(max(4*n, 1024))) {
 				b.Run("impl="+im.name, func(b *testing.B) {
 					kv := im.new(b)
 					defer kv.Close()
@@ -75,7 +75,7 @@ func BenchmarkMemoryHeap(b *testing.B) {
 		}},
 		impl[int]{"map", nil},
 	)
-	for _, im := range impls {
+	for _, im := range passOrder(impls) {
 		b.Run("impl="+im.name, func(b *testing.B) {
 			var perEntry float64
 			for b.Loop() {

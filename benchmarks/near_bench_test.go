@@ -25,7 +25,7 @@ func BenchmarkRedisHotKey(b *testing.B) {
 			return client.NewRueidisCached(newRueidis(tb, addr), time.Minute)
 		}},
 	}
-	for _, im := range impls {
+	for _, im := range passOrder(impls) {
 		b.Run("impl="+im.name, func(b *testing.B) {
 			kv := im.new(b)
 			b.Cleanup(func() {

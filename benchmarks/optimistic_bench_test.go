@@ -46,7 +46,7 @@ func BenchmarkOptimistic(b *testing.B) {
 			return client.NewCachekitUpdate(s, func() error { return errors.Join(s.Close(), c.Close()) })
 		}},
 	}
-	for _, im := range impls {
+	for _, im := range passOrder(impls) {
 		b.Run("store="+im.store+"/impl="+im.name, func(b *testing.B) {
 			u := im.open(b)
 			b.Cleanup(func() {

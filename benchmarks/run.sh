@@ -38,17 +38,20 @@ raw=results/bench-$mode.txt
 # The runs are passes of the whole suite, one after the other, rather than
 # go test's -count, which runs each benchmark count times in a row: the
 # servers' and the machine's drift over a run then falls on cachekit and
-# its peer alike, and not on their ratio.
+# its peer alike, and not on their ratio. BENCH_PASS tells each pass its
+# number: even passes run the peers of a benchmark in reverse order (see
+# passOrder in order_test.go).
 testbin=$(mktemp -d)/benchmarks.test
 trap 'rm -rf "$(dirname "$testbin")"' EXIT
 go test -c -o "$testbin" .
 args="-test.run '^\$' -test.bench '$filter' -test.benchmem -test.benchtime $benchtime -test.count 1 -test.timeout 0"
-cmd="go test -c -o benchmarks.test . && for pass in \$(seq $count); do ./benchmarks.test $args; done"
+cmd="go test -c -o benchmarks.test . && for pass in \$(seq $count); do BENCH_PASS=\$pass ./benchmarks.test $args; done"
 echo "cd benchmarks && $cmd"
 passes() {
 	local status=0 pass
 	for ((pass = 1; pass <= count; pass++)); do
 		echo "run.sh: pass $pass of $count" >&2
+		export BENCH_PASS=$pass # the order of the peers (see passOrder)
 		eval "\"$testbin\" $args" || status=$?
 	done
 	return $status

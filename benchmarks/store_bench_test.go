@@ -62,7 +62,7 @@ func (s storeSuite[V]) run(b *testing.B) {
 	}
 	for _, op := range ops {
 		b.Run(op.name, func(b *testing.B) {
-			for _, im := range s.impls {
+			for _, im := range passOrder(s.impls) {
 				if op.has != nil && !s.supports(b, im, op.has) {
 					continue
 				}
