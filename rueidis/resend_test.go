@@ -77,6 +77,13 @@ func TestIdempotentWritesSurviveKilledConnections(t *testing.T) {
 				}
 				return err
 			}},
+			{"Get with a ctx that never ends (Get's direct send)", func() error {
+				v, found, err := s.Get(context.Background(), key)
+				if err == nil && (!found || string(v) != "v") {
+					err = fmt.Errorf("read %q, %v; want v", v, found)
+				}
+				return err
+			}},
 			{"Delete", func() error { return wantTrue(s.Delete(ctx, key)) }},
 			{"CompareAndDelete (release)", func() error { return wantTrue(s.CompareAndDelete(ctx, lock, token)) }},
 		}
