@@ -17,9 +17,11 @@ type Cache[K comparable, V any] struct {
 	store Store     // as given to New
 	b     backend   // the store of this cache's keys, with its optional interfaces
 	vals  values[V] // how values are kept: encoded or held
-	// ser is the serializer of encoded values, nil for held ones: Get
-	// reads encoded values itself, two calls less deep.
+	// ser is the serializer of encoded values, nil for held ones, and
+	// word vals if it holds words, else nil: Get reads encoded values and
+	// words itself, two calls less deep.
 	ser     Serializer[V]
+	word    *words[V]
 	keyFunc func(K) string
 	ns      string
 	prefix  string // ns + ":", or "" with no namespace
@@ -30,6 +32,9 @@ type Cache[K comparable, V any] struct {
 	// a round trip; then the cache tells package writeseq of each write
 	// as it returns (see Wrote).
 	remote bool
+	// asIs: K is string, with the default KeyFunc and no namespace, so
+	// that a key is its own backend key and Key returns it with no call.
+	asIs bool
 	// noIncrement is why Increment is refused: the serializer could not
 	// read back the decimal text it writes (see DecimalReader); nil if it
 	// can.
@@ -71,6 +76,8 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 		if c.keyFunc, err = defaultKeyFunc[K](); err != nil {
 			return nil, err
 		}
+		_, isString := any(*new(K)).(string)
+		c.asIs = isString && c.ns == ""
 	}
 	keys := store
 	if c.ns != "" {
@@ -93,6 +100,9 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 	case isValueStore:
 		vt, _ := vs.(ValueTTLGetter)
 		c.vals = heldValues[V](held[V]{vs, vt})
+		if w, ok := c.vals.(words[V]); ok {
+			c.word = &w
+		}
 	default:
 		c.ser = defaultSerializer[V]()
 		c.vals = encoded[V]{&c.b, c.ser}

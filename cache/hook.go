@@ -168,8 +168,10 @@ func (o *observers) start(ctx context.Context, op Op, key string) (context.Conte
 	return ctx, time.Now()
 }
 
-// end reports the operation e, begun at start, to every hook. It is small
-// enough to be inlined, so that without hooks e is never built.
+// end reports the operation e, begun at start, to every hook. It is
+// inlined, but e, its argument, is built before its test for hooks: Get
+// and Set, the hottest paths, test Observed themselves and build no Event
+// without hooks.
 func (o *observers) end(ctx context.Context, start time.Time, e Event) {
 	if len(o.hooks) != 0 {
 		o.report(ctx, start, e)

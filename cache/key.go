@@ -3,6 +3,7 @@ package cache
 import (
 	"fmt"
 	"strconv"
+	"unsafe"
 )
 
 // defaultKeyFunc picks the string form of keys of type K once, at New, so
@@ -44,6 +45,15 @@ func defaultKeyFunc[K comparable]() (func(K) string, error) {
 // Key returns the full backend key of key: Namespace + ":" + KeyFunc(key),
 // or KeyFunc(key) with no namespace.
 func (c *Cache[K, V]) Key(key K) string {
+	if c != nil && c.asIs {
+		// K is string (see asIs), so key's bytes are a string's.
+		return *(*string)(unsafe.Pointer(&key))
+	}
+	return c.key(key)
+}
+
+// key is Key for every cache whose keys are not their own backend keys.
+func (c *Cache[K, V]) key(key K) string {
 	if c == nil || c.keyFunc == nil {
 		return "" // a Cache not made by New, whose operations fail
 	}

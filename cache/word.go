@@ -57,6 +57,12 @@ func fromWord[V any](bits uint64) V {
 
 func (p words[V]) get(ctx context.Context, key string) (v V, found bool, err error) {
 	bits, isWord, found, err := p.ws.GetWord(ctx, key, p.like)
+	return p.got(ctx, key, bits, isWord, found, err)
+}
+
+// got returns the value of key that GetWord's answer says (Cache.Get asks
+// GetWord itself).
+func (p *words[V]) got(ctx context.Context, key string, bits uint64, isWord, found bool, err error) (v V, _ bool, _ error) {
 	if err != nil || !found {
 		return v, false, err
 	}

@@ -16,7 +16,9 @@ func (c *Cache[K, V]) Set(ctx context.Context, key K, val V, opts ...WriteOption
 	ctx, start := c.obs.begin(ctx, OpSet, k)
 	err := c.set(ctx, k, val, opts)
 	c.wrote(k)
-	c.obs.end(ctx, start, Event{Op: OpSet, Key: k, Err: err})
+	if c.Observed() { // as in Get
+		c.obs.report(ctx, start, Event{Op: OpSet, Key: k, Err: err})
+	}
 	return err
 }
 
