@@ -1,6 +1,7 @@
 package memcache
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -64,9 +65,10 @@ func TestDroppedConnectionIsSeenByTheRawClient(t *testing.T) {
 
 // TestIdempotentWritesSurviveADroppedConnection drops the client's
 // connections before each of Set, Delete, Expire, CompareAndDelete (the
-// Red lock's release), CompareAndExpire (its extend) and a read, as a
-// server restart or an idle timeout does between two calls: each is sent
-// again on a fresh connection and succeeds.
+// Red lock's release), CompareAndExpire (its extend) and a read (with a
+// ctx that can end, and with one that cannot, which Get serves on a path
+// of its own), as a server restart or an idle timeout does between two
+// calls: each is sent again on a fresh connection and succeeds.
 func TestIdempotentWritesSurviveADroppedConnection(t *testing.T) {
 	s, drop := droppable(t, 0)
 	ctx := t.Context()
@@ -85,6 +87,13 @@ func TestIdempotentWritesSurviveADroppedConnection(t *testing.T) {
 			{"Set", func() error { return st.Set(ctx, key, token, time.Minute) }},
 			{"Get", func() error {
 				val, found, err := st.Get(ctx, key)
+				if err == nil && (!found || string(val) != "token") {
+					err = errors.New("wrong value after the retry")
+				}
+				return err
+			}},
+			{"Get with a ctx that never ends (Get's own path)", func() error {
+				val, found, err := st.Get(context.Background(), key)
 				if err == nil && (!found || string(val) != "token") {
 					err = errors.New("wrong value after the retry")
 				}
