@@ -17,11 +17,13 @@ type Cache[K comparable, V any] struct {
 	store Store     // as given to New
 	b     backend   // the store of this cache's keys, with its optional interfaces
 	vals  values[V] // how values are kept: encoded or held
-	// ser is the serializer of encoded values, nil for held ones, and
-	// word vals if it holds words, else nil: Get reads encoded values and
-	// words itself, two calls less deep.
-	ser     Serializer[V]
-	word    *words[V]
+	// What Get reads with itself, two calls less deep than through vals:
+	// ser is the serializer of encoded values, nil for held ones; word is
+	// vals if it holds words, else nil; heldVals is vals' ValueStore.
+	ser      Serializer[V]
+	word     *words[V]
+	heldVals held[V]
+
 	keyFunc func(K) string
 	ns      string
 	prefix  string // ns + ":", or "" with no namespace
@@ -99,7 +101,8 @@ func New[K comparable, V any](store Store, opts Options[K, V]) (*Cache[K, V], er
 		}
 	case isValueStore:
 		vt, _ := vs.(ValueTTLGetter)
-		c.vals = heldValues[V](held[V]{vs, vt})
+		c.heldVals = held[V]{vs, vt}
+		c.vals = heldValues[V](c.heldVals)
 		if w, ok := c.vals.(words[V]); ok {
 			c.word = &w
 		}

@@ -132,6 +132,12 @@ type held[V any] struct {
 
 func (p held[V]) get(ctx context.Context, key string) (v V, found bool, err error) {
 	x, found, err := p.vs.GetValue(ctx, key)
+	return gotHeld[V](key, x, found, err)
+}
+
+// gotHeld returns the value of key that GetValue's answer says (Cache.Get
+// asks GetValue itself).
+func gotHeld[V any](key string, x any, found bool, err error) (v V, _ bool, _ error) {
 	if err != nil || !found {
 		return v, false, err
 	}

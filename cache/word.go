@@ -61,7 +61,7 @@ func (p words[V]) get(ctx context.Context, key string) (v V, found bool, err err
 }
 
 // got returns the value of key that GetWord's answer says (Cache.Get asks
-// GetWord itself).
+// GetWord itself), as gotHeld does for GetValue's.
 func (p *words[V]) got(ctx context.Context, key string, bits uint64, isWord, found bool, err error) (v V, _ bool, _ error) {
 	if err != nil || !found {
 		return v, false, err
