@@ -3,6 +3,8 @@ package memcache
 import (
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,10 +30,20 @@ func newStore(t testing.TB, opts Options) *Store {
 	return s
 }
 
-// uniq returns a name unique to t, usable as a key or a namespace (no ':').
+// uniq returns a name unique to t and suffix, usable as a key or a
+// namespace (no ':'). It is the same for every call of one test, and
+// differs between runs of a test in one process (go test -count=N), which
+// share one memcached: a run must not find the keys of the one before.
 func uniq(t testing.TB, suffix string) string {
-	return strings.NewReplacer("/", ".", ":", ".", " ", "_").Replace(t.Name()) + "." + suffix
+	run, _ := runs.LoadOrStore(t, runSeq.Add(1))
+	return strings.NewReplacer("/", ".", ":", ".", " ", "_").Replace(t.Name()) + "." + strconv.FormatInt(run.(int64), 10) + "." + suffix
 }
+
+// runs numbers the tests that called uniq, by their testing.TB.
+var (
+	runs   sync.Map
+	runSeq atomic.Int64
+)
 
 // raw sends one text-protocol command to the test memcached.
 func raw(t testing.TB, line string) string {

@@ -17,15 +17,15 @@ import (
 )
 
 // droppable returns a store whose client reaches memcached through a proxy
-// with delay, and the proxy's drop, which closes every connection the
-// client has (a server restart, or an idle timeout on the way) while the
-// proxy goes on accepting new ones.
-func droppable(t *testing.T, delay time.Duration) (*Store, func()) {
+// that holds replies while hold (if not nil) is on, and the proxy's drop,
+// which closes every connection the client has (a server restart, or an
+// idle timeout on the way) while the proxy goes on accepting new ones.
+func droppable(t *testing.T, hold *testserver.Hold) (*Store, func()) {
 	t.Helper()
-	addr, drop, _ := testserver.ProxyWithDrop(t, testserver.Memcached(t), testserver.ProxyOptions{Delay: delay})
+	addr, drop, _ := testserver.ProxyWithDrop(t, testserver.Memcached(t), testserver.ProxyOptions{Hold: hold})
 	client := gm.New(addr)
 	client.MaxIdleConns = 4
-	client.Timeout = 2*delay + 2*time.Second
+	client.Timeout = 10 * time.Second // a held reply is lost well before
 	s := New(client, Options{})
 	t.Cleanup(func() {
 		_ = s.Close()
@@ -54,7 +54,7 @@ func warm(t *testing.T, s *Store, key string) {
 // with an error that isDrop recognises (it is the store that retries, not
 // the client).
 func TestDroppedConnectionIsSeenByTheRawClient(t *testing.T) {
-	s, drop := droppable(t, 0)
+	s, drop := droppable(t, nil)
 	key := uniq(t, "k")
 	require.NoError(t, s.Set(t.Context(), key, []byte("v"), 0))
 	drop()
@@ -70,7 +70,7 @@ func TestDroppedConnectionIsSeenByTheRawClient(t *testing.T) {
 // of its own), as a server restart or an idle timeout does between two
 // calls: each is sent again on a fresh connection and succeeds.
 func TestIdempotentWritesSurviveADroppedConnection(t *testing.T) {
-	s, drop := droppable(t, 0)
+	s, drop := droppable(t, nil)
 	ctx := t.Context()
 	for _, ns := range []string{"", uniq(t, "ns")} {
 		st := s
@@ -126,13 +126,17 @@ func want(ok bool, err error) error {
 // reply): Set and CompareAndDelete are sent again and succeed; Increment,
 // Add and CompareAndSwap return the error, and their write counts once.
 func TestWritesWhoseReplyIsLost(t *testing.T) {
-	const delay = 300 * time.Millisecond
-	s, drop := droppable(t, delay)
+	hold := new(testserver.Hold)
+	s, drop := droppable(t, hold)
 	ctx := t.Context()
 	direct := newStore(t, Options{}) // not through the proxy
-	// lostReply runs call, drops the connections once landed reports
-	// that its write reached memcached, and returns call's error.
-	lostReply := func(call func() error, landed func() bool) error {
+	// lostReply runs call while the proxy holds the replies to writes,
+	// drops the connections once landed reports that call's write
+	// reached memcached, then lets replies through (a call sent again
+	// gets its own), and returns call's error.
+	lostReply := func(t *testing.T, call func() error, landed func() bool) error {
+		hold.Start("incr ", "add ", "cas ", "set ") // the writes, not the reads before them
+		defer hold.End()
 		done := make(chan error, 1)
 		go func() { done <- call() }()
 		deadline := time.Now().Add(5 * time.Second)
@@ -141,6 +145,7 @@ func TestWritesWhoseReplyIsLost(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		drop()
+		hold.End()
 		return <-done
 	}
 	holds := func(key, val string) func() bool {
@@ -152,13 +157,13 @@ func TestWritesWhoseReplyIsLost(t *testing.T) {
 	t.Run("Increment", func(t *testing.T) {
 		key := uniq(t, "n")
 		require.NoError(t, direct.Set(ctx, key, []byte("5"), 0))
-		err := lostReply(func() error { _, err := s.Increment(ctx, key, 1); return err }, holds(key, "6"))
+		err := lostReply(t, func() error { _, err := s.Increment(ctx, key, 1); return err }, holds(key, "6"))
 		assert.True(t, isNetworkError(err), "Increment whose reply was lost: %v", err)
 		assert.Equal(t, "6", mustValue(t, direct, key), "the increment counts once")
 	})
 	t.Run("Add", func(t *testing.T) {
 		key := uniq(t, "a")
-		err := lostReply(func() error { _, err := s.Add(ctx, key, []byte("x"), 0); return err }, holds(key, "x"))
+		err := lostReply(t, func() error { _, err := s.Add(ctx, key, []byte("x"), 0); return err }, holds(key, "x"))
 		assert.True(t, isNetworkError(err), "Add whose reply was lost: %v (sent again, it reports the key taken)", err)
 	})
 	t.Run("CompareAndSwap", func(t *testing.T) {
@@ -166,12 +171,12 @@ func TestWritesWhoseReplyIsLost(t *testing.T) {
 		require.NoError(t, direct.Set(ctx, key, []byte("old"), 0))
 		_, ver, _, err := direct.GetVersion(ctx, key)
 		require.NoError(t, err)
-		err = lostReply(func() error { _, _, err := s.CompareAndSwap(ctx, key, ver, []byte("new"), 0); return err }, holds(key, "new"))
+		err = lostReply(t, func() error { _, _, err := s.CompareAndSwap(ctx, key, ver, []byte("new"), 0); return err }, holds(key, "new"))
 		assert.True(t, isNetworkError(err), "CompareAndSwap whose reply was lost: %v (sent again, it reports a conflict)", err)
 	})
 	t.Run("Set", func(t *testing.T) {
 		key := uniq(t, "s")
-		err := lostReply(func() error { return s.Set(ctx, key, []byte("v"), 0) }, holds(key, "v"))
+		err := lostReply(t, func() error { return s.Set(ctx, key, []byte("v"), 0) }, holds(key, "v"))
 		assert.NoError(t, err)
 		assert.Equal(t, "v", mustValue(t, direct, key))
 	})
@@ -179,7 +184,7 @@ func TestWritesWhoseReplyIsLost(t *testing.T) {
 		key := uniq(t, "e")
 		require.NoError(t, direct.Set(ctx, key, []byte("v"), 0))
 		var ok bool
-		err := lostReply(func() (err error) { ok, err = s.Expire(ctx, key, time.Hour); return err }, expiring(key))
+		err := lostReply(t, func() (err error) { ok, err = s.Expire(ctx, key, time.Hour); return err }, expiring(key))
 		assert.NoError(t, err)
 		assert.True(t, ok)
 	})
@@ -187,14 +192,14 @@ func TestWritesWhoseReplyIsLost(t *testing.T) {
 		key := uniq(t, "x")
 		require.NoError(t, direct.Set(ctx, key, []byte("token"), 0))
 		var ok bool
-		err := lostReply(func() (err error) { ok, err = s.CompareAndExpire(ctx, key, []byte("token"), time.Hour); return err }, expiring(key))
+		err := lostReply(t, func() (err error) { ok, err = s.CompareAndExpire(ctx, key, []byte("token"), time.Hour); return err }, expiring(key))
 		assert.NoError(t, err)
 		assert.True(t, ok, "an extend whose reply was lost")
 	})
 	t.Run("CompareAndDelete", func(t *testing.T) {
 		key := uniq(t, "l")
 		require.NoError(t, direct.Set(ctx, key, []byte("token"), time.Minute))
-		err := lostReply(func() error { _, err := s.CompareAndDelete(ctx, key, []byte("token")); return err }, gone(key))
+		err := lostReply(t, func() error { _, err := s.CompareAndDelete(ctx, key, []byte("token")); return err }, gone(key))
 		assert.NoError(t, err, "a release whose reply was lost")
 	})
 }

@@ -1,10 +1,12 @@
 package testserver
 
 import (
+	"bytes"
 	"io"
 	"math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -34,6 +36,81 @@ type ProxyOptions struct {
 	// OnReset, if set, is called (on the proxy's goroutine) after each
 	// reset, so that a test can count them.
 	OnReset func()
+	// Hold, if set, holds the replies to the requests that Hold.Start
+	// names, sent while it is on, until it ends (Hold.End): a reply that a
+	// drop between the two must lose, however late the test gets to drop,
+	// where Delay would forward it once its time is up.
+	Hold *Hold
+}
+
+// Hold holds some of a proxy's replies between Start and End (see
+// ProxyOptions.Hold). Its zero value is off.
+type Hold struct {
+	mu       sync.Mutex
+	end      chan struct{} // closed by End; nil while off
+	requests []string
+}
+
+// Start holds, until End, the replies to requests sent from now on that
+// start with one of requests (e.g. "incr ", "cas "; every request if none
+// is given).
+func (h *Hold) Start(requests ...string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.end == nil {
+		h.end = make(chan struct{})
+	}
+	h.requests = requests
+}
+
+// End forwards the held replies, on the connections still open, and
+// holds no more.
+func (h *Hold) End() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.end != nil {
+		close(h.end)
+		h.end = nil
+	}
+}
+
+// holds returns what the reply to req waits for: the end of the hold, or
+// nil if it is not held.
+func (h *Hold) holds(req []byte) chan struct{} {
+	if h == nil {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.end == nil {
+		return nil
+	}
+	if len(h.requests) == 0 {
+		return h.end
+	}
+	for _, r := range h.requests {
+		if bytes.HasPrefix(req, []byte(r)) {
+			return h.end
+		}
+	}
+	return nil
+}
+
+// held is what the reply on a connection waits for, if a Hold holds it.
+type held struct{ end atomic.Pointer[chan struct{}] }
+
+// request notes that the request req goes to the server.
+func (l *held) request(hold *Hold, req []byte) {
+	if end := hold.holds(req); end != nil {
+		l.end.Store(&end)
+	}
+}
+
+// reply returns once the reply that comes may go to the client.
+func (l *held) reply() {
+	if end := l.end.Swap(nil); end != nil {
+		<-*end
+	}
 }
 
 // ProxyWith is Proxy with the faults of opts.
@@ -88,8 +165,9 @@ func (p *proxy) accept() {
 			return
 		}
 		p.wg.Add(2)
-		go p.pipe(c, up, p.opts.Delay)
-		go p.pipe(up, c, 0)
+		l := new(held)
+		go p.pipe(c, up, p.opts.Delay, func([]byte) { l.reply() })
+		go p.pipe(up, c, 0, func(req []byte) { l.request(p.opts.Hold, req) })
 	}
 }
 
@@ -124,13 +202,14 @@ func (p *proxy) track(conns ...net.Conn) bool {
 }
 
 // pipe copies from src to dst until either side closes, then closes both,
-// holding each chunk for delay first, and resetting both instead of
-// forwarding a chunk at the rate of ProxyOptions.ResetRate.
-func (p *proxy) pipe(dst, src net.Conn, delay time.Duration) {
+// holding each chunk for delay and passing it to each first (which may
+// hold it too: see Hold), and resetting both instead of forwarding a chunk
+// at the rate of ProxyOptions.ResetRate.
+func (p *proxy) pipe(dst, src net.Conn, delay time.Duration, each func([]byte)) {
 	defer p.wg.Done()
 	defer src.Close()
 	defer dst.Close()
-	if delay == 0 && p.opts.ResetRate == 0 {
+	if delay == 0 && p.opts.Hold == nil && p.opts.ResetRate == 0 {
 		_, _ = io.Copy(dst, src) // ends when either side closes or resets
 		return
 	}
@@ -145,6 +224,7 @@ func (p *proxy) pipe(dst, src net.Conn, delay time.Duration) {
 			if delay > 0 {
 				time.Sleep(delay)
 			}
+			each(buf[:n])
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
 			}
@@ -175,5 +255,8 @@ func (p *proxy) kill() {
 		}
 	}
 	p.mu.Unlock()
+	if p.opts.Hold != nil {
+		p.opts.Hold.End() // a held reply's pipe would wait for it
+	}
 	p.wg.Wait()
 }
