@@ -47,8 +47,8 @@ func (c *Cache[K, V]) KnowsTTL() bool {
 	if c == nil || c.vals == nil {
 		return false
 	}
-	if h, ok := c.held(); ok {
-		return h.vt != nil
+	if c.ser == nil { // held values
+		return c.heldVals.vt != nil
 	}
 	return c.b.ttl != nil || c.b.mttl != nil
 }
@@ -98,18 +98,17 @@ func (c *Cache[K, V]) ProbeInto(ctx context.Context, p Probe, k string, out *Pro
 	if err := c.checkCall(ctx); err != nil {
 		return err
 	}
-	// A static call on each kind of values: through the interface, out
-	// would move to the heap on every probe (and the loader's hit would
-	// allocate).
-	switch v := c.vals.(type) {
-	case held[V]:
-		return v.probeInto(ctx, p, k, out)
-	case words[V]:
-		return v.probeInto(ctx, p, k, out)
-	case encoded[V]:
-		return v.probeInto(ctx, p, k, out)
+	// A static call on each kind of values, as in Get: through the
+	// interface, out would move to the heap on every probe (and the
+	// loader's hit would allocate).
+	switch w := c.word; {
+	case c.ser != nil:
+		return encoded[V]{&c.b, c.ser}.probeInto(ctx, p, k, out)
+	case w != nil:
+		return w.probeInto(ctx, p, k, out)
+	default:
+		return c.heldVals.probeInto(ctx, p, k, out)
 	}
-	panic("cache: a Cache with values of no known kind") // New makes none
 }
 
 // MultiProbe is Probe of many backend keys, in one round trip where the
@@ -321,16 +320,4 @@ func probeVersion[V any](ctx context.Context, pr Probe, k string, b *backend, ge
 		return Probed[V]{}, err
 	}
 	return out, nil
-}
-
-// held returns how c keeps its values, if it holds them in a ValueStore
-// (as they are, or as words).
-func (c *Cache[K, V]) held() (held[V], bool) {
-	switch v := c.vals.(type) {
-	case held[V]:
-		return v, true
-	case words[V]:
-		return v.held, true
-	}
-	return held[V]{}, false
 }
