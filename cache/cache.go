@@ -146,7 +146,7 @@ func (c *Cache[K, V]) Delete(ctx context.Context, key K) (bool, error) {
 	ctx, start := c.obs.begin(ctx, OpDelete, k)
 	existed, err := c.b.store.Delete(ctx, k)
 	c.wrote(k)
-	c.obs.end(ctx, start, Event{Op: OpDelete, Key: k, Err: err, Ok: existed})
+	c.obs.end(ctx, start, OpDelete, k, existed, err)
 	return existed, err
 }
 
@@ -158,7 +158,7 @@ func (c *Cache[K, V]) Exists(ctx context.Context, key K) (bool, error) {
 	k := c.Key(key)
 	ctx, start := c.obs.begin(ctx, OpExists, k)
 	found, err := c.b.exists(ctx, k)
-	c.obs.end(ctx, start, ReadEvent(OpExists, k, found, err))
+	c.obs.endRead(ctx, start, OpExists, k, found, err)
 	return found, err
 }
 
@@ -191,7 +191,7 @@ func (c *Cache[K, V]) Increment(ctx context.Context, key K, delta int64) (int64,
 		n, err = c.b.increment(ctx, k, delta)
 		c.wrote(k)
 	}
-	c.obs.end(ctx, start, Event{Op: OpIncrement, Key: k, Err: err})
+	c.obs.end(ctx, start, OpIncrement, k, false, err)
 	return n, err
 }
 
@@ -210,7 +210,7 @@ func (c *Cache[K, V]) Expire(ctx context.Context, key K, ttl time.Duration) (boo
 		found, err = c.b.expireKey(ctx, k, ttl)
 		c.wrote(k)
 	}
-	c.obs.end(ctx, start, Event{Op: OpExpire, Key: k, Err: err, Ok: found})
+	c.obs.end(ctx, start, OpExpire, k, found, err)
 	return found, err
 }
 
@@ -225,7 +225,7 @@ func (c *Cache[K, V]) Clear(ctx context.Context) error {
 	if c.remote {
 		writeseq.WroteAll()
 	}
-	c.obs.end(ctx, start, Event{Op: OpClear, Key: c.ns, Err: err})
+	c.obs.end(ctx, start, OpClear, c.ns, false, err)
 	return err
 }
 

@@ -168,14 +168,28 @@ func (o *observers) start(ctx context.Context, op Op, key string) (context.Conte
 	return ctx, time.Now()
 }
 
-// end reports the operation e, begun at start, to every hook. It is
-// inlined, but e, its argument, is built before its test for hooks: Get
-// and Set, the hottest paths, test Observed themselves and build no Event
-// without hooks.
-func (o *observers) end(ctx context.Context, start time.Time, e Event) {
+// end reports the operation op of key, begun at start, with its error
+// and its answer ok, to every hook. It takes the Event's fields rather
+// than an Event: an argument is built before the call, and so before the
+// test for hooks even where end is inlined, while here a cache without
+// hooks builds none.
+func (o *observers) end(ctx context.Context, start time.Time, op Op, key string, ok bool, err error) {
 	if len(o.hooks) != 0 {
-		o.report(ctx, start, e)
+		o.report(ctx, start, Event{Op: op, Key: key, Ok: ok, Err: err})
 	}
+}
+
+// endRead is end of a read of one key (see ReadEvent).
+func (o *observers) endRead(ctx context.Context, start time.Time, op Op, key string, found bool, err error) {
+	if len(o.hooks) != 0 {
+		o.reportRead(ctx, start, op, key, found, err)
+	}
+}
+
+// reportRead is endRead's report, in a function of its own so that
+// endRead, with ReadEvent out of it, is small enough to be inlined.
+func (o *observers) reportRead(ctx context.Context, start time.Time, op Op, key string, found bool, err error) {
+	o.report(ctx, start, ReadEvent(op, key, found, err))
 }
 
 func (o *observers) report(ctx context.Context, start time.Time, e Event) {
@@ -200,7 +214,9 @@ func (c *Cache[K, V]) Begin(ctx context.Context, op Op, key string) (_ context.C
 // hooks, filling in its Namespace, Start and Duration; ctx is the one
 // Begin returned. Without hooks it does nothing.
 func (c *Cache[K, V]) End(ctx context.Context, start time.Time, e Event) {
-	c.obs.end(ctx, start, e)
+	if c.Observed() {
+		c.obs.report(ctx, start, e)
+	}
 }
 
 // Observed reports whether the cache has hooks, so that a package built on

@@ -34,9 +34,7 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K) (V, bool, error) {
 		x, ok, herr := c.heldVals.vs.GetValue(ctx, k)
 		v, found, err = gotHeld[V](k, x, ok, herr)
 	}
-	if c.Observed() { // tested here, so that no Event is built without hooks
-		c.obs.report(ctx, start, ReadEvent(OpGet, k, found, err))
-	}
+	c.obs.endRead(ctx, start, OpGet, k, found, err)
 	return v, found, err
 }
 
@@ -99,6 +97,6 @@ func (c *Cache[K, V]) GetVersion(ctx context.Context, key K) (V, Version, bool, 
 	k := c.Key(key)
 	ctx, start := c.obs.begin(ctx, OpGetVersion, k)
 	v, ver, found, err := c.vals.getVersion(ctx, k)
-	c.obs.end(ctx, start, ReadEvent(OpGetVersion, k, found, err))
+	c.obs.endRead(ctx, start, OpGetVersion, k, found, err)
 	return v, ver, found, err
 }

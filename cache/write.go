@@ -16,9 +16,7 @@ func (c *Cache[K, V]) Set(ctx context.Context, key K, val V, opts ...WriteOption
 	ctx, start := c.obs.begin(ctx, OpSet, k)
 	err := c.set(ctx, k, val, opts)
 	c.wrote(k)
-	if c.Observed() { // as in Get
-		c.obs.report(ctx, start, Event{Op: OpSet, Key: k, Err: err})
-	}
+	c.obs.end(ctx, start, OpSet, k, false, err)
 	return err
 }
 
@@ -46,7 +44,9 @@ func (c *Cache[K, V]) MultiSet(ctx context.Context, items map[K]V, opts ...Write
 	for _, k := range ks {
 		c.wrote(k)
 	}
-	c.obs.end(ctx, start, Event{Op: OpMultiSet, Keys: ks, Err: err})
+	if c.Observed() {
+		c.obs.report(ctx, start, Event{Op: OpMultiSet, Keys: ks, Err: err})
+	}
 	return err
 }
 
@@ -89,7 +89,7 @@ func (c *Cache[K, V]) Add(ctx context.Context, key K, val V, opts ...WriteOption
 	ctx, start := c.obs.begin(ctx, OpAdd, k)
 	err := c.add(ctx, k, val, opts)
 	c.wrote(k)
-	c.obs.end(ctx, start, Event{Op: OpAdd, Key: k, Err: err})
+	c.obs.end(ctx, start, OpAdd, k, false, err)
 	return err
 }
 
@@ -118,7 +118,7 @@ func (c *Cache[K, V]) CompareAndSwap(ctx context.Context, key K, ver Version, va
 	ctx, start := c.obs.begin(ctx, OpCompareAndSwap, k)
 	newVer, swapped, err := c.compareAndSwap(ctx, k, ver, val, opts)
 	c.wrote(k)
-	c.obs.end(ctx, start, Event{Op: OpCompareAndSwap, Key: k, Err: err, Ok: swapped})
+	c.obs.end(ctx, start, OpCompareAndSwap, k, swapped, err)
 	return newVer, swapped, err
 }
 
