@@ -198,16 +198,13 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 		// which have gone cold in the processor's caches by the time the
 		// reply comes, and each costs its return then (two fewer: 1-2 %
 		// of a parallel Get's throughput). A plain key's read is also
-		// lookup's and get's, here: 2 % more.
+		// lookup's, here.
 		defer s.slots.release()
 		if _, _, namespaced := s.split(key); namespaced {
 			_, it, err = s.lookup(ctx, op, key)
 		} else {
 			mkey := plainKey(key)
-			it, err = s.client.Get(mkey)
-			if err != nil && s.again(ctx, err) {
-				it, err = s.client.Get(mkey)
-			}
+			it, err = s.get(ctx, mkey)
 			_, it, err = s.found(ctx, op, key, mkey, it, err)
 		}
 	}
