@@ -43,6 +43,11 @@ type storeSuite[V any] struct {
 	reset func(tb testing.TB)
 	// par is the b.SetParallelism of RunParallel; 0 runs serially.
 	par int
+	// rounds is how many times each op runs its impls, one after the
+	// other, within a pass (0 is once). The later rounds' sub-benchmarks
+	// are named as the first's with "#01", "#02"..., which cmd/report
+	// drops: their results are more samples of the same benchmark.
+	rounds int
 }
 
 // run runs every operation on every impl that has it:
@@ -62,15 +67,17 @@ func (s storeSuite[V]) run(b *testing.B) {
 	}
 	for _, op := range ops {
 		b.Run(op.name, func(b *testing.B) {
-			for _, im := range passOrder(s.impls) {
-				if op.has != nil && !s.supports(b, im, op.has) {
-					continue
+			for range max(s.rounds, 1) {
+				for _, im := range passOrder(s.impls) {
+					if op.has != nil && !s.supports(b, im, op.has) {
+						continue
+					}
+					b.Run("impl="+im.name, func(b *testing.B) {
+						kv := s.open(b, im)
+						b.ReportAllocs()
+						op.fn(b, kv)
+					})
 				}
-				b.Run("impl="+im.name, func(b *testing.B) {
-					kv := s.open(b, im)
-					b.ReportAllocs()
-					op.fn(b, kv)
-				})
 			}
 		})
 	}

@@ -40,6 +40,14 @@ func main() {
 }
 
 func run(out, svg, command, mode, benchstat string, files []string) error {
+	dir, err := os.MkdirTemp("", "report")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if files, err = sameNames(files, dir); err != nil {
+		return err
+	}
 	r, err := readResults(files...)
 	if err != nil {
 		return err

@@ -90,3 +90,53 @@ func TestReportFailsWithoutResults(t *testing.T) {
 		t.Fatal("a report was written from no results")
 	}
 }
+
+// A sub-benchmark run again in one pass is named "impl=cachekit#01" by go
+// test: its results are samples of impl=cachekit, in the targets and in
+// benchstat's input.
+func TestReportCountsRoundsAsSamplesOfOneBenchmark(t *testing.T) {
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "bench.txt")
+	lines := strings.Join([]string{
+		"goos: linux",
+		"BenchmarkRedisParallel/GetHit/impl=cachekit-2    \t 1000\t 1000 ns/op",
+		"BenchmarkRedisParallel/GetHit/impl=rueidis-2     \t 1000\t 1000 ns/op",
+		"BenchmarkRedisParallel/GetHit/impl=cachekit#01-2 \t 1000\t 1020 ns/op",
+		"BenchmarkRedisParallel/GetHit/impl=rueidis#01-2  \t 1000\t 1000 ns/op",
+		"BenchmarkRedisParallel/GetHit/impl=cachekit#02-2 \t 1000\t 9000 ns/op",
+		"BenchmarkRedisParallel/GetHit/impl=rueidis#02-2  \t 1000\t 1000 ns/op",
+		"a line of test output naming #01",
+		"",
+	}, "\n")
+	if err := os.WriteFile(raw, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, err := sameNames([]string{raw}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(b), "#"); got != 1 {
+		t.Errorf("benchstat's input keeps %d '#' (want only the test output's):\n%s", got, b)
+	}
+	out := filepath.Join(dir, "RESULTS.md")
+	if err := run(out, "", "cmd", "short", "", []string{raw}); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The median of 1000, 1020 and 9000 ns: one round's outlier does not
+	// count, and no impl is named with its round.
+	want := "| Redis Get hit, parallel (Cache[string, []byte], serializer.Bytes) | 1.02× (1.02 µs vs 1.00 µs) | ≤ 1.05× rueidis | met |"
+	if !strings.Contains(string(md), want) {
+		t.Errorf("RESULTS.md lacks %q; it is:\n%s", want, md)
+	}
+	if strings.Contains(string(md), "#01") {
+		t.Errorf("RESULTS.md names a round:\n%s", md)
+	}
+}
