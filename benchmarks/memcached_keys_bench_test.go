@@ -19,7 +19,8 @@ import (
 // 2-key GetMulti that is the floor of a namespaced read), and with cachekit,
 // once as plain keys of a cache without a namespace (one get) and once in a
 // namespace (the key and its namespace's generation in one get; with
-// Options.GenerationTTL, the key alone within it).
+// Options.GenerationTTL, the key alone within it). Each impl runs
+// parallelRounds times in a pass.
 func BenchmarkMemcachedKeys(b *testing.B) {
 	addr := testserver.Memcached(b)
 	keys := make([]string, remoteKeys)
@@ -64,28 +65,30 @@ func BenchmarkMemcachedKeys(b *testing.B) {
 			return cachekitReader(tb, addr, ckmemcache.Options{GenerationTTL: time.Second}, "users", "", keys, value)
 		}},
 	}
-	for _, im := range passOrder(impls) {
-		b.Run("impl="+im.name, func(b *testing.B) {
-			read, done := im.make(b)
-			b.Cleanup(func() {
-				done()
-				flushMemcached(b, addr)
-			})
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.SetParallelism(remoteParallelism)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				i := 0
-				for pb.Next() {
-					if err := read(ctx, i&(remoteKeys-1)); err != nil {
-						b.Error(err)
-						return
+	for range parallelRounds {
+		for _, im := range passOrder(impls) {
+			b.Run("impl="+im.name, func(b *testing.B) {
+				read, done := im.make(b)
+				b.Cleanup(func() {
+					done()
+					flushMemcached(b, addr)
+				})
+				ctx := context.Background()
+				b.ReportAllocs()
+				b.SetParallelism(remoteParallelism)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					i := 0
+					for pb.Next() {
+						if err := read(ctx, i&(remoteKeys-1)); err != nil {
+							b.Error(err)
+							return
+						}
+						i++
 					}
-					i++
-				}
+				})
 			})
-		})
+		}
 	}
 }
 

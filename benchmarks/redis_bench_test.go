@@ -61,15 +61,6 @@ func BenchmarkRedisParallel(b *testing.B) {
 	s.run(b)
 }
 
-// parallelRounds is how many times BenchmarkRedisParallel runs each impl
-// of an op in a pass. One run of 64 goroutines on two cores shared with
-// redis-server varies by ±5 % (±10 % amid the whole suite) about its
-// peer's (cachekit over rueidis, Get hit, 200 ms: a standard deviation of
-// 4.5 % over 12 passes alone), and a median of four such runs cannot tell
-// 1.02× from 1.06×: three rounds, in turn with the peers, make the short
-// mode's four passes twelve samples, for about 40 s more a pass.
-const parallelRounds = 3
-
 // clusterImpls are cachekit's Redis store on a Cluster and the raw
 // clients. go-redis/cache is left out: it does nothing Cluster-specific.
 func clusterImpls(addrs []string) []impl[[]byte] {
