@@ -46,7 +46,7 @@ func writeChart(r *results, file string) error {
 
 	p := plot.New()
 	p.Title.Text = "cachekit time ÷ peer time (< 1: cachekit is faster)"
-	p.X.Label.Text = "ratio of medians"
+	p.X.Label.Text = "cachekit ÷ peer, median of the runs' ratios"
 	p.X.Min = 0
 	p.X.Max = xmax * 1.25 // room for the legend
 	bars, err := plotter.NewBarChart(ratios, vg.Points(12))

@@ -51,7 +51,7 @@ func (rep *report) write(w io.Writer) error {
 	r := rep.results
 	p.f("# cachekit benchmarks\n\n")
 	p.f("Written by `cmd/report` from the run below (%s mode, %s). Every figure is the median of the runs; ", rep.mode, rep.date)
-	p.f("a ratio is cachekit's median over the peer's, so below 1 cachekit is faster. ")
+	p.f("a ratio is the median of cachekit's figure over the peer's in each run (each pass, and each round of a pass, runs them one after the other), so below 1 cachekit is faster. ")
 	p.f("The machine has few cores, and the Redis and memcached servers run on them next to the benchmark: ")
 	p.f("compare the libraries within this run, not these figures with another machine's.\n\n")
 

@@ -116,17 +116,50 @@ func (r *results) median(bench, impl, unit string) (float64, bool) {
 	if len(xs) == 0 {
 		return 0, false
 	}
+	return median(xs), true
+}
+
+// median returns the median of xs, which is not empty.
+func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	sort.Float64s(s)
 	if n := len(s); n%2 == 1 {
-		return s[n/2], true
+		return s[n/2]
 	} else {
-		return (s[n/2-1] + s[n/2]) / 2, true
+		return (s[n/2-1] + s[n/2]) / 2
 	}
 }
 
-// ratio returns the median of impl over the median of peer in bench.
+// ratio returns impl's figure over peer's in bench: the median of the
+// ratios of their samples taken in turn (the i-th of each), or, where
+// they have not as many samples (a run failed), the ratio of their
+// medians. run.sh's passes, and the rounds within a pass, run every impl
+// of a benchmark one after the other, so the i-th samples of two impls
+// were taken a few seconds apart: a slow phase of the machine that falls
+// on both leaves their ratio as it is, and one that falls on one of them
+// makes one outlying ratio, which the median drops. The ratio of the
+// medians lost that pairing: one serial memcached Get run, by pass 1.03,
+// 1.05, 1.00 and 1.29 (the last pass slow for cachekit alone, the first
+// slow for both), gave 1.15.
 func (r *results) ratio(bench, impl, peer, unit string) (float64, bool) {
+	xs := r.samples[sampleKey{bench, impl}][unit]
+	ys := r.samples[sampleKey{bench, peer}][unit]
+	if len(xs) == 0 || len(xs) != len(ys) {
+		return r.ratioOfMedians(bench, impl, peer, unit)
+	}
+	ratios := make([]float64, 0, len(xs))
+	for i, x := range xs {
+		if ys[i] == 0 {
+			return r.ratioOfMedians(bench, impl, peer, unit)
+		}
+		ratios = append(ratios, x/ys[i])
+	}
+	return median(ratios), true
+}
+
+// ratioOfMedians returns the median of impl over the median of peer in
+// bench.
+func (r *results) ratioOfMedians(bench, impl, peer, unit string) (float64, bool) {
 	a, ok1 := r.median(bench, impl, unit)
 	b, ok2 := r.median(bench, peer, unit)
 	if !ok1 || !ok2 || b == 0 {
