@@ -104,7 +104,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 
 // gotOther is the end of Get for a first reply res that is not a value:
 // a miss, a failure that the store may send the GET again for, or an
-// error.
+// error. It is never inlined: its variables would grow Get's frame again.
 //
 //go:noinline
 func (s *Store) gotOther(ctx context.Context, key string, res *rd.RedisResult) ([]byte, bool, error) {

@@ -95,10 +95,7 @@ func TestReportFailsWithoutResults(t *testing.T) {
 // test: its results are samples of impl=cachekit, in the targets and in
 // benchstat's input.
 func TestReportCountsRoundsAsSamplesOfOneBenchmark(t *testing.T) {
-	dir := t.TempDir()
-	raw := filepath.Join(dir, "bench.txt")
-	lines := strings.Join([]string{
-		"goos: linux",
+	raw := writeRaw(t,
 		"BenchmarkRedisParallel/GetHit/impl=cachekit-2    \t 1000\t 1000 ns/op",
 		"BenchmarkRedisParallel/GetHit/impl=rueidis-2     \t 1000\t 1000 ns/op",
 		"BenchmarkRedisParallel/GetHit/impl=cachekit#01-2 \t 1000\t 1020 ns/op",
@@ -106,11 +103,7 @@ func TestReportCountsRoundsAsSamplesOfOneBenchmark(t *testing.T) {
 		"BenchmarkRedisParallel/GetHit/impl=cachekit#02-2 \t 1000\t 9000 ns/op",
 		"BenchmarkRedisParallel/GetHit/impl=rueidis#02-2  \t 1000\t 1000 ns/op",
 		"a line of test output naming #01",
-		"",
-	}, "\n")
-	if err := os.WriteFile(raw, []byte(lines), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	)
 	files, err := sameNames([]string{raw}, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -122,21 +115,10 @@ func TestReportCountsRoundsAsSamplesOfOneBenchmark(t *testing.T) {
 	if got := strings.Count(string(b), "#"); got != 1 {
 		t.Errorf("benchstat's input keeps %d '#' (want only the test output's):\n%s", got, b)
 	}
-	out := filepath.Join(dir, "RESULTS.md")
-	if err := run(out, "", "cmd", "short", "", []string{raw}); err != nil {
-		t.Fatal(err)
-	}
-	md, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The median of 1000, 1020 and 9000 ns: one round's outlier does not
-	// count, and no impl is named with its round.
-	want := "| Redis Get hit, parallel (Cache[string, []byte], serializer.Bytes) | 1.02× (1.02 µs vs 1.00 µs) | ≤ 1.05× rueidis | met |"
-	if !strings.Contains(string(md), want) {
-		t.Errorf("RESULTS.md lacks %q; it is:\n%s", want, md)
-	}
-	if strings.Contains(string(md), "#01") {
+	// The median of the rounds' ratios 1.00, 1.02 and 9.00: one round's
+	// outlier does not count, and no impl is named with its round.
+	md := reportOf(t, raw, "| Redis Get hit, parallel (Cache[string, []byte], serializer.Bytes) | 1.02× (1.02 µs vs 1.00 µs) | ≤ 1.05× rueidis | met |")
+	if strings.Contains(md, "#01") {
 		t.Errorf("RESULTS.md names a round:\n%s", md)
 	}
 }
@@ -146,10 +128,7 @@ func TestReportCountsRoundsAsSamplesOfOneBenchmark(t *testing.T) {
 // one of them is one outlying ratio. (The ratio of the medians of these
 // samples, of a make bench run, is 1.15: MISSED.)
 func TestReportPairsTheSamplesOfEachPass(t *testing.T) {
-	dir := t.TempDir()
-	raw := filepath.Join(dir, "bench.txt")
-	lines := strings.Join([]string{
-		"goos: linux",
+	raw := writeRaw(t,
 		"BenchmarkMemcached/GetHit/impl=cachekit-2   \t 1000\t 74074 ns/op",
 		"BenchmarkMemcached/GetHit/impl=gomemcache-2 \t 1000\t 72181 ns/op",
 		"BenchmarkMemcached/GetHit/impl=gomemcache-2 \t 1000\t 45094 ns/op",
@@ -158,22 +137,36 @@ func TestReportPairsTheSamplesOfEachPass(t *testing.T) {
 		"BenchmarkMemcached/GetHit/impl=gomemcache-2 \t 1000\t 46989 ns/op",
 		"BenchmarkMemcached/GetHit/impl=gomemcache-2 \t 1000\t 45987 ns/op",
 		"BenchmarkMemcached/GetHit/impl=cachekit-2   \t 1000\t 59123 ns/op",
-		"",
-	}, "\n")
-	if err := os.WriteFile(raw, []byte(lines), 0o644); err != nil {
+	)
+	// By pass: 1.026, 1.050, 0.997, 1.286; their median 1.038.
+	reportOf(t, raw, "| memcached Get hit | 1.04× (53.23 µs vs 46.49 µs) | ≤ 1.10× gomemcache | met |")
+}
+
+// writeRaw writes lines of benchmark output to a file and returns its path.
+func writeRaw(t *testing.T, lines ...string) string {
+	t.Helper()
+	raw := filepath.Join(t.TempDir(), "bench.txt")
+	text := "goos: linux\n" + strings.Join(lines, "\n") + "\n"
+	if err := os.WriteFile(raw, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "RESULTS.md")
+	return raw
+}
+
+// reportOf writes the report of raw and checks that it has the line want;
+// it returns the report.
+func reportOf(t *testing.T, raw, want string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "RESULTS.md")
 	if err := run(out, "", "cmd", "short", "", []string{raw}); err != nil {
 		t.Fatal(err)
 	}
-	md, err := os.ReadFile(out)
+	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// By pass: 1.026, 1.050, 0.997, 1.286; their median 1.038.
-	want := "| memcached Get hit | 1.04× (53.23 µs vs 46.49 µs) | ≤ 1.10× gomemcache | met |"
-	if !strings.Contains(string(md), want) {
+	if md := string(b); !strings.Contains(md, want) {
 		t.Errorf("RESULTS.md lacks %q; it is:\n%s", want, md)
 	}
+	return string(b)
 }
