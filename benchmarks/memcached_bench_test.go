@@ -23,7 +23,12 @@ func memcachedSuite(b *testing.B, par int) storeSuite[[]byte] {
 }
 
 // BenchmarkMemcached runs each operation on memcached from one goroutine.
-func BenchmarkMemcached(b *testing.B) { memcachedSuite(b, 0).run(b) }
+// GetHit runs its impls serialGetRounds times in a pass.
+func BenchmarkMemcached(b *testing.B) {
+	s := memcachedSuite(b, 0)
+	s.rounds = map[string]int{"GetHit": serialGetRounds}
+	s.run(b)
+}
 
 // BenchmarkMemcachedParallel runs each operation on memcached from
 // remoteParallelism*GOMAXPROCS goroutines.

@@ -20,7 +20,7 @@ import (
 // once as plain keys of a cache without a namespace (one get) and once in a
 // namespace (the key and its namespace's generation in one get; with
 // Options.GenerationTTL, the key alone within it). Each impl runs
-// parallelRounds times in a pass.
+// keyRounds times in a pass.
 func BenchmarkMemcachedKeys(b *testing.B) {
 	addr := testserver.Memcached(b)
 	keys := make([]string, remoteKeys)
@@ -65,8 +65,8 @@ func BenchmarkMemcachedKeys(b *testing.B) {
 			return cachekitReader(tb, addr, ckmemcache.Options{GenerationTTL: time.Second}, "users", "", keys, value)
 		}},
 	}
-	for range parallelRounds {
-		for _, im := range passOrder(impls) {
+	for r := range keyRounds {
+		for _, im := range roundOrder(impls, r) {
 			b.Run("impl="+im.name, func(b *testing.B) {
 				read, done := im.make(b)
 				b.Cleanup(func() {

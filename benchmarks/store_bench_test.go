@@ -43,11 +43,12 @@ type storeSuite[V any] struct {
 	reset func(tb testing.TB)
 	// par is the b.SetParallelism of RunParallel; 0 runs serially.
 	par int
-	// rounds is how many times each op runs its impls, one after the
-	// other, within a pass (0 is once). The later rounds' sub-benchmarks
-	// are named as the first's with "#01", "#02"..., which cmd/report
-	// drops: their results are more samples of the same benchmark.
-	rounds int
+	// rounds is how many times an op (by name: "GetHit") runs its impls,
+	// one after the other, within a pass; an op not in it runs them once.
+	// The later rounds' sub-benchmarks are named as the first's with
+	// "#01", "#02"..., which cmd/report drops: their results are more
+	// samples of the same benchmark.
+	rounds map[string]int
 }
 
 // run runs every operation on every impl that has it:
@@ -67,8 +68,8 @@ func (s storeSuite[V]) run(b *testing.B) {
 	}
 	for _, op := range ops {
 		b.Run(op.name, func(b *testing.B) {
-			for range max(s.rounds, 1) {
-				for _, im := range passOrder(s.impls) {
+			for r := range max(s.rounds[op.name], 1) {
+				for _, im := range roundOrder(s.impls, r) {
 					if op.has != nil && !s.supports(b, im, op.has) {
 						continue
 					}
