@@ -46,7 +46,10 @@ func roundOrder[T any](impls []T, r int) []T {
 // a median of four such runs cannot tell 1.02× from 1.06×, and one of
 // twelve (three rounds: 1.04×, 1.03×, 1.02×, 1.01×, 1.06× in five
 // short runs) misses the bound once in five runs. Eight make the short
-// mode's four passes 32 samples. go test names the later rounds' runs
+// mode's four passes 32 samples (whose median still read 1.03× and 1.05×
+// in two runs in a row: amid the suite the ratio itself sits at 1.03 to
+// 1.05×, against 1.01 to 1.03× alone), and the full mode's 80 (1.03×).
+// go test names the later rounds' runs
 // "impl=NAME#01", "#02"...; cmd/report counts them as samples of
 // impl=NAME. The other ops, far from their bounds, run once.
 const getHitRounds = 8
