@@ -65,30 +65,28 @@ func BenchmarkMemcachedKeys(b *testing.B) {
 			return cachekitReader(tb, addr, ckmemcache.Options{GenerationTTL: time.Second}, "users", "", keys, value)
 		}},
 	}
-	for r := range keyRounds {
-		for _, im := range roundOrder(impls, r) {
-			b.Run("impl="+im.name, func(b *testing.B) {
-				read, done := im.make(b)
-				b.Cleanup(func() {
-					done()
-					flushMemcached(b, addr)
-				})
-				ctx := context.Background()
-				b.ReportAllocs()
-				b.SetParallelism(remoteParallelism)
-				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					i := 0
-					for pb.Next() {
-						if err := read(ctx, i&(remoteKeys-1)); err != nil {
-							b.Error(err)
-							return
-						}
-						i++
-					}
-				})
+	for im := range turns(impls, keyRounds) {
+		b.Run("impl="+im.name, func(b *testing.B) {
+			read, done := im.make(b)
+			b.Cleanup(func() {
+				done()
+				flushMemcached(b, addr)
 			})
-		}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.SetParallelism(remoteParallelism)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					if err := read(ctx, i&(remoteKeys-1)); err != nil {
+						b.Error(err)
+						return
+					}
+					i++
+				}
+			})
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package benchmarks
 
 import (
+	"iter"
 	"os"
 	"slices"
 	"strconv"
@@ -20,10 +21,26 @@ func passOrder[T any](impls []T) []T {
 	return roundOrder(impls, 0)
 }
 
-// roundOrder is passOrder for round r (from 0) of a benchmark that runs its
-// impls several times in a pass: the order turns round every round too,
-// so that within a pass each impl of a pair runs first as often as its
-// peer (or once more), and over two passes exactly as often.
+// turns yields impls rounds times over (at least once), each round in
+// roundOrder: a benchmark whose target sits close to its bound runs its
+// impls several times in a pass, in turn. go test names the later rounds'
+// sub-benchmarks "impl=NAME#01", "#02"...; cmd/report counts them as
+// samples of impl=NAME.
+func turns[T any](impls []T, rounds int) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for r := range max(rounds, 1) {
+			for _, im := range roundOrder(impls, r) {
+				if !yield(im) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// roundOrder is passOrder for round r (from 0): the order turns round every
+// round too, so that within a pass each impl of a pair runs first as often
+// as its peer (or once more), and over two passes exactly as often.
 func roundOrder[T any](impls []T, r int) []T {
 	pass, _ := strconv.Atoi(os.Getenv("BENCH_PASS"))
 	if pass == 0 {
@@ -49,9 +66,7 @@ func roundOrder[T any](impls []T, r int) []T {
 // mode's four passes 32 samples (whose median still read 1.03× and 1.05×
 // in two runs in a row: amid the suite the ratio itself sits at 1.03 to
 // 1.05×, against 1.01 to 1.03× alone), and the full mode's 80 (1.03×).
-// go test names the later rounds' runs
-// "impl=NAME#01", "#02"...; cmd/report counts them as samples of
-// impl=NAME. The other ops, far from their bounds, run once.
+// The other ops, far from their bounds, run once.
 const getHitRounds = 8
 
 // keyRounds is getHitRounds for BenchmarkMemcachedKeys, whose two targets
@@ -78,8 +93,12 @@ func TestRoundOrderRunsEachImplFirstAsOften(t *testing.T) {
 		for pass := 1; pass <= 2; pass++ {
 			t.Setenv("BENCH_PASS", strconv.Itoa(pass))
 			inPass := map[string]int{}
+			seq := slices.Collect(turns([]string{"cachekit", "peer"}, rounds))
+			if len(seq) != 2*rounds {
+				t.Fatalf("%d rounds of two impls: %d runs", rounds, len(seq))
+			}
 			for r := range rounds {
-				first := roundOrder([]string{"cachekit", "peer"}, r)[0]
+				first := seq[2*r]
 				firsts[first]++
 				inPass[first]++
 			}

@@ -43,11 +43,8 @@ type storeSuite[V any] struct {
 	reset func(tb testing.TB)
 	// par is the b.SetParallelism of RunParallel; 0 runs serially.
 	par int
-	// rounds is how many times an op (by name: "GetHit") runs its impls,
-	// one after the other, within a pass; an op not in it runs them once.
-	// The later rounds' sub-benchmarks are named as the first's with
-	// "#01", "#02"..., which cmd/report drops: their results are more
-	// samples of the same benchmark.
+	// rounds is how many times an op (by name: "GetHit") runs its impls
+	// in a pass (see turns); an op not in it runs them once.
 	rounds map[string]int
 }
 
@@ -68,17 +65,15 @@ func (s storeSuite[V]) run(b *testing.B) {
 	}
 	for _, op := range ops {
 		b.Run(op.name, func(b *testing.B) {
-			for r := range max(s.rounds[op.name], 1) {
-				for _, im := range roundOrder(s.impls, r) {
-					if op.has != nil && !s.supports(b, im, op.has) {
-						continue
-					}
-					b.Run("impl="+im.name, func(b *testing.B) {
-						kv := s.open(b, im)
-						b.ReportAllocs()
-						op.fn(b, kv)
-					})
+			for im := range turns(s.impls, s.rounds[op.name]) {
+				if op.has != nil && !s.supports(b, im, op.has) {
+					continue
 				}
+				b.Run("impl="+im.name, func(b *testing.B) {
+					kv := s.open(b, im)
+					b.ReportAllocs()
+					op.fn(b, kv)
+				})
 			}
 		})
 	}
